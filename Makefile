@@ -1,0 +1,54 @@
+# NerveMark: `make run` (everything, on the embedded defaults) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# The CPU build of torch 2.13.0 lies in /opt/wheels on the project's machines.
+FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# `make test` uses the local PostgreSQL and Redis unless told otherwise.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/nervemark
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install run serve worker migrate demo test test-embedded lint format clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -U pip setuptools wheel
+	$(PY) -m pip install -q $(FIND_LINKS) -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py setup_demo
+
+run: demo
+	$(PY) manage.py serve
+
+worker: install
+	$(VENV)/bin/celery -A config worker -Q cpu,gpu -c 2 --loglevel INFO
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: lint
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" \
+	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)}" \
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The suite on the embedded defaults (SQLite, no broker); PostgreSQL/Redis tests are skipped.
+test-embedded: install
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

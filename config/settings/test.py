@@ -1,0 +1,20 @@
+"""Test settings: the base, with fast hashing, a throw-away key and media in a temp dir."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+from .base import env
+
+SECRET_KEY = secrets.token_urlsafe(50)
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="nervemark-test-media-"))
+# Tests that enqueue but are not queue tests must not need a broker.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
+if CELERY_BROKER_URL.startswith("memory://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+LOGGING = {"version": 1, "disable_existing_loggers": False}

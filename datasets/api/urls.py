@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from datasets.api import views
+
+router = SimpleRouter()
+router.register("projects", views.ProjectViewSet, basename="project")
+router.register("memberships", views.MembershipViewSet, basename="membership")
+router.register("patients", views.PatientViewSet, basename="patient")
+router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
+router.register("jobs", views.JobViewSet, basename="job")
+
+urlpatterns = [path("me/", views.MeView.as_view(), name="me"), *router.urls]

@@ -1,0 +1,70 @@
+"""Reads, each scoped to the caller's projects in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from datasets.models import AuditEvent, BackgroundJob, Membership, Patient, Project, Role
+
+
+def user_is_admin(user: Any) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def role_in_project(*, user: Any, project: Project | int) -> str | None:
+    """The user's role in the project: a Role value, "admin" for staff, None for non-members."""
+    if not (user and user.is_authenticated and user.is_active):
+        return None
+    if user_is_admin(user):
+        return "admin"
+    project_id = project.pk if isinstance(project, Project) else project
+    return (
+        Membership.objects.filter(user=user, project_id=project_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def projects_for_user(*, user: Any) -> QuerySet[Project]:
+    qs = Project.objects.all()
+    if not user_is_admin(user):
+        qs = qs.filter(memberships__user=user)
+    return qs.annotate(
+        patient_count=Count("patients", distinct=True),
+        member_count=Count("memberships", distinct=True),
+    ).order_by("name")
+
+
+def memberships_for_user(*, user: Any) -> QuerySet[Membership]:
+    """Memberships a user may list: all for admins, their projects' for data managers."""
+    qs = Membership.objects.select_related("user", "project")
+    if user_is_admin(user):
+        return qs
+    managed = Membership.objects.filter(user=user, role=Role.DATA_MANAGER).values("project_id")
+    return qs.filter(Q(project_id__in=managed) | Q(user=user))
+
+
+def patients_for_user(*, user: Any, project_slug: str | None = None) -> QuerySet[Patient]:
+    qs = Patient.objects.select_related("project")
+    if not user_is_admin(user):
+        qs = qs.filter(project__memberships__user=user)
+    if project_slug:
+        qs = qs.filter(project__slug=project_slug)
+    return qs.order_by("project__name", "code")
+
+
+def audit_events_for_user(*, user: Any) -> QuerySet[AuditEvent]:
+    qs = AuditEvent.objects.select_related("project")
+    if user_is_admin(user):
+        return qs
+    managed = Membership.objects.filter(user=user, role=Role.DATA_MANAGER).values("project_id")
+    return qs.filter(project_id__in=managed)
+
+
+def jobs_for_user(*, user: Any) -> QuerySet[BackgroundJob]:
+    qs = BackgroundJob.objects.select_related("project")
+    if user_is_admin(user):
+        return qs
+    return qs.filter(project__memberships__user=user)

@@ -1,0 +1,59 @@
+"""Background jobs: claimed by compare-and-set, progress and outcome written to the row."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from datasets.models import BackgroundJob, JobStatus, Project
+
+
+def job_create(
+    *,
+    kind: str,
+    project: Project | None = None,
+    created_by: Any = None,
+    params: dict[str, Any] | None = None,
+) -> BackgroundJob:
+    job = BackgroundJob(kind=kind, project=project, created_by=created_by, params=params or {})
+    job.full_clean()
+    job.save()
+    return job
+
+
+def job_claim(*, job_id: uuid.UUID | str) -> bool:
+    """QUEUED -> RUNNING in one UPDATE; False means another worker has it (or it ended)."""
+    claimed = BackgroundJob.objects.filter(id=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=timezone.now()
+    )
+    return claimed == 1
+
+
+def job_progress(*, job_id: uuid.UUID | str, progress: float, message: str = "") -> bool:
+    """Write progress; False when the job was cancelled meanwhile (the caller should stop)."""
+    updated = BackgroundJob.objects.filter(id=job_id, status=JobStatus.RUNNING).update(
+        progress=min(max(progress, 0.0), 1.0), message=message[:300]
+    )
+    return updated == 1
+
+
+def job_finish(*, job_id: uuid.UUID | str, result: dict[str, Any] | None = None) -> None:
+    BackgroundJob.objects.filter(id=job_id, status=JobStatus.RUNNING).update(
+        status=JobStatus.SUCCEEDED, progress=1.0, result=result or {}, finished_at=timezone.now()
+    )
+
+
+def job_fail(*, job_id: uuid.UUID | str, error: str) -> None:
+    BackgroundJob.objects.filter(id=job_id).filter(
+        Q(status=JobStatus.RUNNING) | Q(status=JobStatus.QUEUED)
+    ).update(status=JobStatus.FAILED, error=error[:10000], finished_at=timezone.now())
+
+
+def job_cancel(*, job: BackgroundJob) -> bool:
+    cancelled = BackgroundJob.objects.filter(
+        id=job.id, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+    ).update(status=JobStatus.CANCELLED, finished_at=timezone.now())
+    return cancelled == 1

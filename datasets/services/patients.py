@@ -1,0 +1,64 @@
+"""Patients: pseudonymous codes and the one place a split is stored."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+
+from config.exceptions import ApplicationError
+from datasets.models import Patient, Project, Split
+from datasets.services.audit import audit_record
+
+# Crockford-like alphabet without 0/O/1/I/L/U: codes are read aloud and typed by hand.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 6
+
+
+def patient_code_generate() -> str:
+    """A random pseudonym; never derived from names or record numbers."""
+    return "P-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def patient_create(
+    *, project: Project, by: AbstractBaseUser | None = None, split: str = Split.UNASSIGNED
+) -> Patient:
+    if split not in Split.values:
+        raise ApplicationError(f"Unknown split '{split}'. Use one of: {', '.join(Split.values)}.")
+    for _ in range(10):
+        try:
+            with transaction.atomic():
+                patient = Patient(project=project, code=patient_code_generate(), split=split)
+                patient.full_clean(validate_constraints=False)
+                patient.save()
+                audit_record(user=by, action="patient.create", obj=patient, detail={"split": split})
+                return patient
+        except IntegrityError:  # code collision (about 1 in 7e8 per pair): draw again
+            continue
+    raise ApplicationError("Could not draw a unique patient code; try again.")
+
+
+@transaction.atomic
+def patient_assign_split(
+    *, patient: Patient, split: str, by: AbstractBaseUser | None = None
+) -> Patient:
+    """Move a whole patient (all its videos and frames) to one split."""
+    if split not in Split.values:
+        raise ApplicationError(f"Unknown split '{split}'. Use one of: {', '.join(Split.values)}.")
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    previous = locked.split
+    if previous == split:
+        return locked
+    locked.split = split
+    locked.save(update_fields=["split", "updated_at"])
+    audit_record(
+        user=by, action="patient.split_change", obj=locked, detail={"from": previous, "to": split}
+    )
+    return locked
+
+
+@transaction.atomic
+def patient_delete(*, patient: Patient, by: AbstractBaseUser | None = None) -> None:
+    audit_record(user=by, action="patient.delete", obj=patient, detail={"code": patient.code})
+    patient.delete()

@@ -1,0 +1,58 @@
+"""Run the web server and a Celery worker (queues cpu and gpu) together; Ctrl-C stops both."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Start the web server and a Celery worker consuming both queues. Ctrl-C stops both."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--addr", default=os.environ.get("NERVEMARK_ADDR", "127.0.0.1:8000"))
+        parser.add_argument("--concurrency", type=int, default=2)
+
+    def handle(self, *args: Any, addr: str, concurrency: int, **options: Any) -> None:
+        python = sys.executable
+        worker = [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "cpu,gpu",
+            "-c",
+            str(concurrency),
+            "--loglevel",
+            "INFO",
+            "-n",
+            "local@%h",
+        ]
+        web = [python, "manage.py", "runserver", addr, "--noreload"]
+        procs = [subprocess.Popen(worker), subprocess.Popen(web)]  # noqa: S603
+        self.stdout.write(self.style.SUCCESS(f"\nNerveMark is running at http://{addr}/"))
+        self.stdout.write("Press Ctrl-C to stop the web server and the worker.\n")
+        try:
+            while all(p.poll() is None for p in procs):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+            for p in procs:
+                try:
+                    p.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        self.stdout.write("Stopped.")

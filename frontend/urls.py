@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from frontend import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("projects/<slug:slug>/", views.project_detail, name="project-detail"),
+    path("projects/<slug:slug>/patients/new/", views.patient_new, name="patient-new"),
+    path("patients/<int:pk>/split/", views.patient_split, name="patient-split"),
+    path("system/selfcheck/", views.selfcheck_start, name="selfcheck"),
+    path("jobs/<uuid:pk>/", views.job_detail, name="job-detail"),
+]
