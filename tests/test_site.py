@@ -57,7 +57,13 @@ def _clean_env(**extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE")
+        if k
+        not in (
+            "DATABASE_URL",
+            "CELERY_BROKER_URL",
+            "DJANGO_SETTINGS_MODULE",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        )
     }
     env.update(extra)
     return env
@@ -130,3 +136,30 @@ def test_celery_is_json_only_with_late_acks(module: str, tmp_path: Path) -> None
     assert (acks_late, reject, prefetch) == (True, True, 1)
     assert queues == ["cpu", "gpu"]
     assert visibility > 24 * 3600
+
+
+def _compose_command() -> list[str] | None:
+    import shutil
+
+    if (
+        shutil.which("docker")
+        and _run(["docker", "compose", "version"], dict(os.environ)).returncode == 0
+    ):
+        return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    return None
+
+
+def test_docker_compose_file_is_accepted() -> None:
+    compose = _compose_command()
+    if compose is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI: neither `docker compose` nor `docker-compose` is installed")
+        pytest.skip("no docker compose client here")
+    env = {**os.environ, "DJANGO_SECRET_KEY": "k" * 50}
+    result = _run([*compose, "-f", "docker-compose.yml", "config"], env)
+    assert result.returncode == 0, result.stderr
+    for service in ("postgres", "redis", "web", "worker-cpu", "worker-gpu"):
+        assert f"{service}:" in result.stdout
+    assert "capabilities:" in result.stdout  # the GPU reservation survived parsing
