@@ -8,11 +8,18 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("nervemark")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_queues = (Queue("cpu"), Queue("gpu"))
+# Each queue has its own direct exchange and routing key, so a task routed to `gpu` is never
+# also delivered to `cpu` workers.
+app.conf.task_queues = (
+    Queue("cpu", Exchange("cpu", type="direct"), routing_key="cpu"),
+    Queue("gpu", Exchange("gpu", type="direct"), routing_key="gpu"),
+)
+app.conf.task_default_exchange = "cpu"
+app.conf.task_default_routing_key = "cpu"
 app.autodiscover_tasks()

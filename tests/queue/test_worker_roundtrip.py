@@ -55,3 +55,21 @@ def test_a_redelivered_job_is_not_run_twice(postgres: str, redis_url: str, tmp_p
             lambda: BackgroundJob.objects.get(id=marker.id).status == "succeeded", timeout=60
         )
     assert BackgroundJob.objects.get(id=job.id).result == first
+
+
+def test_a_cpu_worker_never_takes_gpu_work(postgres: str, redis_url: str, tmp_path: Path) -> None:
+    from datasets.tasks import selfcheck
+
+    gpu_job = BackgroundJob.objects.create(kind="selfcheck")
+    cpu_job = BackgroundJob.objects.create(kind="selfcheck")
+    with celery_worker(broker_url=redis_url, queues="cpu", log=tmp_path / "worker.log"):
+        selfcheck.apply_async(args=[str(gpu_job.id)], queue="gpu")
+        selfcheck.apply_async(args=[str(cpu_job.id)])
+        assert wait_for(
+            lambda: BackgroundJob.objects.get(id=cpu_job.id).status == "succeeded", timeout=60
+        )
+    assert BackgroundJob.objects.get(id=gpu_job.id).status == JobStatus.QUEUED
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge("gpu")  # leave nothing for later tests
