@@ -104,6 +104,7 @@ class BackgroundJob(models.Model):
     result = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -140,3 +141,130 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.username or '-'} {self.action}"
+
+
+class VideoStatus(models.TextChoices):
+    UPLOADED = "uploaded", "Uploaded"
+    PROBING = "probing", "Probing"
+    EXTRACTING = "extracting", "Extracting"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class Video(models.Model):
+    """A de-identified copy of one surgical video. The original file name is never stored."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="videos")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="videos")
+    file = models.FileField(max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.BigIntegerField(default=0)
+    container = models.CharField(max_length=40, blank=True)
+    codec = models.CharField(max_length=40, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    fps = models.FloatField(null=True, blank=True)
+    variable_fps = models.BooleanField(default=False)
+    frame_count = models.PositiveIntegerField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    rotation = models.SmallIntegerField(default=0)
+    status = models.CharField(
+        max_length=12, choices=VideoStatus.choices, default=VideoStatus.UPLOADED
+    )
+    error = models.TextField(blank=True)
+    extraction = models.JSONField(default=dict, blank=True)  # the options last used
+    frames_done = models.PositiveIntegerField(default=0)
+    frames_expected = models.PositiveIntegerField(default=0)
+    extract_fps = models.FloatField(default=0.0)  # decoding speed, frames per second
+    job = models.ForeignKey(
+        BackgroundJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["patient", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "sha256"], name="video_unique_sha256"),
+            models.CheckConstraint(
+                condition=Q(status__in=VideoStatus.values), name="video_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"video {self.pk} of {self.patient}"
+
+
+class ExclusionReason(models.TextChoices):
+    NONE = "", "Kept"
+    BLUR = "blur", "Blurry"
+    DUPLICATE = "duplicate", "Near-duplicate"
+    MANUAL = "manual", "Excluded by hand"
+
+
+class Frame(models.Model):
+    """One extracted frame, re-encoded from pixels (no metadata carries over)."""
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="frames")
+    index = models.PositiveIntegerField()  # decode-order index in the video stream
+    timestamp_ms = models.FloatField()  # from the stream's pts, exact also for VFR
+    image = models.FileField(max_length=300)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    sharpness = models.FloatField()
+    phash = models.CharField(max_length=16)  # 64-bit perceptual hash, hex
+    excluded = models.BooleanField(default=False)
+    exclusion_reason = models.CharField(
+        max_length=12, choices=ExclusionReason.choices, default=ExclusionReason.NONE, blank=True
+    )
+
+    class Meta:
+        ordering = ["video", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["video", "index"], name="frame_unique_index"),
+        ]
+        indexes = [models.Index(fields=["video", "excluded", "index"])]
+
+    def __str__(self) -> str:
+        return f"frame {self.index} of video {self.video_id}"
+
+
+class UploadStatus(models.TextChoices):
+    OPEN = "open", "Receiving chunks"
+    COMPLETE = "complete", "Complete"
+    FAILED = "failed", "Failed"
+
+
+class UploadSession(models.Model):
+    """A resumable, chunked upload; chunks live on disk under MEDIA_ROOT/uploads/<id>/."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="uploads")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="uploads")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    size_bytes = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    chunk_size = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=UploadStatus.choices, default="open")
+    error = models.TextField(blank=True)
+    video = models.ForeignKey(Video, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size_bytes__gt=0), name="upload_size_positive"),
+            models.CheckConstraint(condition=Q(chunk_size__gt=0), name="upload_chunk_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"upload {self.id} ({self.status})"
+
+    @property
+    def chunk_count(self) -> int:
+        return -(-self.size_bytes // self.chunk_size)

@@ -6,7 +6,16 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from datasets.models import AuditEvent, BackgroundJob, Membership, Patient, Project, Role
+from datasets.models import (
+    AuditEvent,
+    BackgroundJob,
+    Frame,
+    Membership,
+    Patient,
+    Project,
+    Role,
+    Video,
+)
 
 
 def user_is_admin(user: Any) -> bool:
@@ -68,3 +77,25 @@ def jobs_for_user(*, user: Any) -> QuerySet[BackgroundJob]:
     if user_is_admin(user):
         return qs
     return qs.filter(project__memberships__user=user)
+
+
+def videos_for_user(*, user: Any, patient_id: int | None = None) -> QuerySet[Video]:
+    qs = Video.objects.select_related("patient", "project")
+    if not user_is_admin(user):
+        qs = qs.filter(project__memberships__user=user)
+    if patient_id is not None:
+        qs = qs.filter(patient_id=patient_id)
+    return qs.order_by("patient__code", "created_at")
+
+
+def frames_for_user(
+    *, user: Any, video_id: int | None = None, include_excluded: bool = True
+) -> QuerySet[Frame]:
+    qs = Frame.objects.select_related("video", "video__patient", "video__project")
+    if not user_is_admin(user):
+        qs = qs.filter(video__project__memberships__user=user)
+    if video_id is not None:
+        qs = qs.filter(video_id=video_id)
+    if not include_excluded:
+        qs = qs.filter(excluded=False)
+    return qs.order_by("video_id", "index")

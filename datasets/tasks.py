@@ -18,3 +18,11 @@ def selfcheck(job_id: str) -> None:
     job_services.job_finish(
         job_id=job_id, result={"worker": socket.gethostname(), "pid": os.getpid()}
     )
+
+
+@shared_task(name="datasets.tasks.video_process", queue="cpu")
+def video_process(video_id: int, job_id: str) -> None:
+    """Probe, de-identify and extract frames of one video."""
+    from datasets.services.videos import video_process as run
+
+    run(video_id=video_id, job_id=job_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from datasets.api import views
+from datasets.api import media_views, views
 
 router = SimpleRouter()
 router.register("projects", views.ProjectViewSet, basename="project")
@@ -11,5 +11,7 @@ router.register("memberships", views.MembershipViewSet, basename="membership")
 router.register("patients", views.PatientViewSet, basename="patient")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
 router.register("jobs", views.JobViewSet, basename="job")
+router.register("videos", media_views.VideoViewSet, basename="video")
+router.register("frames", media_views.FrameViewSet, basename="frame")
 
 urlpatterns = [path("me/", views.MeView.as_view(), name="me"), *router.urls]

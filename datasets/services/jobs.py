@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,17 +27,24 @@ def job_create(
 
 
 def job_claim(*, job_id: uuid.UUID | str) -> bool:
-    """QUEUED -> RUNNING in one UPDATE; False means another worker has it (or it ended)."""
-    claimed = BackgroundJob.objects.filter(id=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=timezone.now()
+    """QUEUED -> RUNNING in one UPDATE; False means another worker has it (or it ended).
+
+    A RUNNING job whose heartbeat is older than NERVEMARK_JOB_STALE_S is taken over: its worker
+    died (the broker redelivered the task because it was never acknowledged).
+    """
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.NERVEMARK_JOB_STALE_S)
+    claimable = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, heartbeat_at__lt=stale)
+    claimed = BackgroundJob.objects.filter(claimable, id=job_id).update(
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now
     )
     return claimed == 1
 
 
 def job_progress(*, job_id: uuid.UUID | str, progress: float, message: str = "") -> bool:
-    """Write progress; False when the job was cancelled meanwhile (the caller should stop)."""
+    """Write progress and a heartbeat; False when the job was cancelled (the caller stops)."""
     updated = BackgroundJob.objects.filter(id=job_id, status=JobStatus.RUNNING).update(
-        progress=min(max(progress, 0.0), 1.0), message=message[:300]
+        progress=min(max(progress, 0.0), 1.0), message=message[:300], heartbeat_at=timezone.now()
     )
     return updated == 1
 

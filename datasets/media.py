@@ -1,0 +1,34 @@
+"""Serve stored files to project members only: never from a public media URL.
+
+Locally the file is streamed by Django (FileResponse). In production, with
+NERVEMARK_MEDIA_ACCEL_REDIRECT set (e.g. "/protected/"), the view answers with an empty body and
+an `X-Accel-Redirect` header, and nginx streams the file from an `internal` location.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.http import http_date
+
+
+def file_response(name: str, *, max_age: int = 3600, download_name: str | None = None):  # type: ignore[no-untyped-def]
+    if not name or not default_storage.exists(name):
+        raise Http404("File not found.")
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    prefix = getattr(settings, "NERVEMARK_MEDIA_ACCEL_REDIRECT", "")
+    if prefix:
+        response: HttpResponse = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + name.lstrip("/")
+    else:
+        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+        response["Last-Modified"] = http_date(default_storage.get_modified_time(name).timestamp())
+    # Private: a shared cache must never hand one member's patient image to someone else.
+    response["Cache-Control"] = f"private, max-age={max_age}"
+    response["X-Content-Type-Options"] = "nosniff"
+    if download_name:
+        response["Content-Disposition"] = f'attachment; filename="{download_name}"'
+    return response

@@ -1,0 +1,165 @@
+"""Videos: register a file, probe it, keep a de-identified copy, queue frame extraction."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from config.exceptions import ApplicationError, Conflict
+from datasets.models import BackgroundJob, Patient, Video, VideoStatus
+from datasets.services import jobs as job_services
+from datasets.services.audit import audit_record
+from datasets.services.storage import copy_into, file_sha256, local_path
+from datasets.video.deidentify import output_suffix, remux_without_metadata
+from datasets.video.errors import VideoError
+from datasets.video.extract import ExtractOptions
+from datasets.video.probe import probe
+
+log = logging.getLogger(__name__)
+
+
+def _duplicate_error(existing: Video, patient: Patient) -> Conflict:
+    where = f"video {existing.pk} of patient {existing.patient.code}"
+    message = f"This file was already imported as {where}."
+    if existing.patient_id != patient.pk:
+        message += (
+            " Importing it under another patient would put one recording in two "
+            "patients (leakage); it was refused."
+        )
+    return Conflict(
+        message,
+        code="duplicate_video",
+        extra={"existing_video": existing.pk, "existing_patient": existing.patient.code},
+    )
+
+
+def video_register(
+    *,
+    patient: Patient,
+    source: Path,
+    by: Any = None,
+    sha256: str | None = None,
+    move: bool = False,
+) -> Video:
+    """Take a file into the project (no name kept) as an `uploaded` video, or refuse a copy."""
+    sha256 = sha256 or file_sha256(source)
+    existing = Video.objects.filter(project_id=patient.project_id, sha256=sha256).first()
+    if existing is not None:
+        raise _duplicate_error(existing, patient)
+    size = source.stat().st_size
+    if size == 0:
+        raise ApplicationError("The file is empty.", code="empty_file")
+    incoming = f"incoming/{uuid.uuid4().hex}"
+    copy_into(source, local_path(incoming), move=move)
+    try:
+        with transaction.atomic():
+            video = Video.objects.create(
+                project_id=patient.project_id,
+                patient=patient,
+                file=incoming,
+                sha256=sha256,
+                size_bytes=size,
+                created_by=by if by and by.is_authenticated else None,
+            )
+            audit_record(
+                user=by,
+                action="video.upload",
+                obj=video,
+                detail={"patient": patient.code, "size": size, "sha256": sha256},
+            )
+    except IntegrityError as exc:  # the same file raced in through another request
+        local_path(incoming).unlink(missing_ok=True)
+        existing = Video.objects.get(project_id=patient.project_id, sha256=sha256)
+        raise _duplicate_error(existing, patient) from exc
+    return video
+
+
+def video_queue_processing(
+    *, video: Video, options: dict[str, Any] | None = None, by: Any = None, enqueue: bool = True
+) -> BackgroundJob:
+    """Queue probe + de-identification (if not done) + frame extraction on the `cpu` queue."""
+    opts = ExtractOptions.from_dict(options or {})  # ValueError for bad options, before queueing
+    if (
+        video.status in (VideoStatus.PROBING, VideoStatus.EXTRACTING)
+        and video.job
+        and video.job.status in ("queued", "running")
+    ):
+        raise Conflict(f"Video {video.pk} is already being processed.", code="busy")
+    job = job_services.job_create(
+        kind="video_process",
+        project=video.project,
+        created_by=by if by and by.is_authenticated else None,
+        params={"video": video.pk, "options": options or {}},
+    )
+    Video.objects.filter(pk=video.pk).update(job=job, extraction=_opts_dict(opts))
+    audit_record(user=by, action="video.extract_queued", obj=video, detail={"job": str(job.id)})
+    if enqueue:
+        from datasets.tasks import video_process
+
+        transaction.on_commit(lambda: video_process.delay(video.pk, str(job.id)))
+    return job
+
+
+def _opts_dict(opts: ExtractOptions) -> dict[str, Any]:
+    return {k: getattr(opts, k) for k in opts.__dataclass_fields__}
+
+
+def video_probe_and_store(*, video: Video) -> Video:
+    """Probe the incoming file and replace it with a de-identified copy. Idempotent."""
+    if video.status not in (VideoStatus.UPLOADED, VideoStatus.PROBING):
+        return video  # already stored: a re-run only re-extracts
+    Video.objects.filter(pk=video.pk).update(status=VideoStatus.PROBING, error="")
+    source = local_path(video.file.name)
+    info = probe(source)  # raises VideoError with the reason for the user
+    final = f"videos/{video.project_id}/{video.pk}{output_suffix(info.codec)}"
+    remux_without_metadata(source, local_path(final))
+    if video.file.name != final:
+        source.unlink(missing_ok=True)
+    fields = {k: v for k, v in info.as_dict().items() if k != "fps"}
+    Video.objects.filter(pk=video.pk).update(
+        file=final, fps=info.fps, status=VideoStatus.EXTRACTING, **fields
+    )
+    video.refresh_from_db()
+    return video
+
+
+def video_fail(*, video_id: int, reason: str) -> None:
+    """Mark one video failed with a reason; nothing else is touched."""
+    Video.objects.filter(pk=video_id).update(status=VideoStatus.FAILED, error=reason[:2000])
+
+
+def video_process(
+    *, video_id: int, job_id: str, on_progress: Callable[[int, int], None] | None = None
+) -> None:
+    """The whole pipeline for one video, as run by the worker."""
+    from datasets.services.frames import frames_extract
+
+    if not job_services.job_claim(job_id=job_id):
+        return
+    video = Video.objects.select_related("project", "patient").get(pk=video_id)
+    try:
+        video = video_probe_and_store(video=video)
+        Video.objects.filter(pk=video.pk).update(status=VideoStatus.EXTRACTING)
+        opts = ExtractOptions.from_dict(video.extraction or {})
+        result = frames_extract(video=video, options=opts, job_id=job_id, on_progress=on_progress)
+    except VideoError as exc:
+        video_fail(video_id=video_id, reason=str(exc))
+        job_services.job_fail(job_id=job_id, error=str(exc))
+        incoming = video.file.name if video.file.name.startswith("incoming/") else ""
+        if incoming:
+            local_path(incoming).unlink(missing_ok=True)
+        return
+    except Exception as exc:
+        log.exception("video %s failed", video_id)
+        video_fail(video_id=video_id, reason=f"Internal error while processing: {exc}")
+        job_services.job_fail(job_id=job_id, error=repr(exc))
+        raise
+    Video.objects.filter(pk=video_id).update(status=VideoStatus.READY, error="")
+    if result.get("cancelled"):
+        return
+    job_services.job_finish(job_id=job_id, result=result)

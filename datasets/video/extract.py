@@ -1,0 +1,216 @@
+"""Streaming frame extraction with PyAV: exact pts timestamps, rotation, bounded memory.
+
+Sampling by rate seeks ahead to keyframes when the next sample is far away (and stops seeking
+for the rest of the video if the keyframes turn out to be sparser than the samples).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import av
+import cv2
+import numpy as np
+
+from datasets.video import quality
+from datasets.video.errors import VideoError
+
+SEEK_GAP_S = 2.0  # seek only when the next sample is at least this far ahead
+ROTATE = {90: cv2.ROTATE_90_COUNTERCLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_CLOCKWISE}
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    target_fps: float | None = 1.0  # frames per second of video; None: use every_nth
+    every_nth: int | None = None
+    start_s: float = 0.0
+    end_s: float | None = None
+    max_frames: int | None = None
+    max_side: int | None = None
+    jpeg_quality: int = 90
+    blur_ratio: float = 0.35  # sharpness below this share of the video's median: blurry
+    dup_distance: int = 4  # perceptual-hash distance to the last kept frame: near-duplicate
+
+    def __post_init__(self) -> None:
+        if (self.target_fps is None) == (self.every_nth is None):
+            raise ValueError("give exactly one of target_fps or every_nth")
+        if self.target_fps is not None and not 0 < self.target_fps <= 240:
+            raise ValueError(f"target_fps must be in (0, 240], got {self.target_fps}")
+        if self.every_nth is not None and self.every_nth < 1:
+            raise ValueError(f"every_nth must be >= 1, got {self.every_nth}")
+        if self.start_s < 0 or (self.end_s is not None and self.end_s <= self.start_s):
+            raise ValueError(f"bad time range {self.start_s}..{self.end_s}")
+        if self.max_frames is not None and self.max_frames < 1:
+            raise ValueError(f"max_frames must be >= 1, got {self.max_frames}")
+        if self.max_side is not None and self.max_side < 16:
+            raise ValueError(f"max_side must be >= 16, got {self.max_side}")
+        if not 10 <= self.jpeg_quality <= 100:
+            raise ValueError(f"jpeg_quality must be in [10, 100], got {self.jpeg_quality}")
+        if not 0 <= self.blur_ratio < 1:
+            raise ValueError(f"blur_ratio must be in [0, 1), got {self.blur_ratio}")
+        if not 0 <= self.dup_distance <= 64:
+            raise ValueError(f"dup_distance must be in [0, 64], got {self.dup_distance}")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExtractOptions:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if "every_nth" in known and known["every_nth"] and "target_fps" not in data:
+            known["target_fps"] = None
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class ExtractedFrame:
+    index: int
+    timestamp_ms: float
+    jpeg: bytes
+    width: int
+    height: int
+    sharpness: float
+    phash: int
+
+
+def expected_count(opts: ExtractOptions, *, duration_s: float, fps: float) -> int:
+    end = min(opts.end_s, duration_s) if opts.end_s is not None else duration_s
+    span = max(end - opts.start_s, 0.0)
+    if opts.target_fps is not None:
+        count = int(np.ceil(span * min(opts.target_fps, fps) - 1e-9))
+    else:
+        count = int(np.ceil(span * fps / opts.every_nth - 1e-9))
+    return min(count, opts.max_frames) if opts.max_frames else count
+
+
+def iter_frames(
+    path: Path, opts: ExtractOptions, *, rotation: int = 0, fps: float
+) -> Iterator[ExtractedFrame]:
+    """Decode `path` once, yielding the sampled frames as JPEG with their measures."""
+    try:
+        container = av.open(str(path))
+    except av.error.FFmpegError as exc:
+        raise VideoError(f"The stored video cannot be opened ({exc}).") from exc
+    with container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        sampler = _Sampler(opts, fps)
+        for frame, t in _decode(container, stream, sampler):
+            yield _encode(frame, t, opts, rotation=rotation, sampler=sampler)
+            if sampler.full():
+                return
+
+
+class _Sampler:
+    """Which decoded frames to keep, and where the next one is."""
+
+    def __init__(self, opts: ExtractOptions, fps: float) -> None:
+        self.opts, self.fps, self.kept = opts, fps, 0
+        self.next_t = opts.start_s
+        self.seek_ok = opts.target_fps is not None
+
+    def index_of(self, t: float) -> int:
+        return round(t * self.fps)
+
+    def take(self, t: float) -> bool:
+        opts = self.opts
+        if t < opts.start_s - 0.5 / self.fps:
+            return False
+        if opts.every_nth is not None:
+            return self.index_of(t) % opts.every_nth == 0
+        if t + 0.5 / self.fps < self.next_t:
+            return False
+        step = 1.0 / opts.target_fps
+        while self.next_t <= t + 0.5 / self.fps:
+            self.next_t += step
+        return True
+
+    def past_end(self, t: float) -> bool:
+        return self.opts.end_s is not None and t >= self.opts.end_s
+
+    def full(self) -> bool:
+        return self.opts.max_frames is not None and self.kept >= self.opts.max_frames
+
+
+def _decode(container: Any, stream: Any, sampler: _Sampler) -> Iterator[tuple[Any, float]]:
+    start_pts = stream.start_time or 0
+    tb = float(stream.time_base)
+    seek_to = sampler.opts.start_s if sampler.opts.start_s > 0 else None
+    last_t = -1.0
+    last_index = -1
+    while True:
+        if seek_to is not None:
+            container.seek(start_pts + int(seek_to / tb), stream=stream, backward=True)
+        seek_to, landed = None, False
+        for frame in container.decode(stream):
+            if frame.pts is None:
+                continue
+            t = (frame.pts - start_pts) * tb
+            if not landed and t < last_t:  # keyframes sparser than samples: stop seeking
+                sampler.seek_ok = False
+            landed, last_t = True, max(last_t, t)
+            if sampler.past_end(t):
+                return
+            if not sampler.take(t):
+                if sampler.seek_ok and sampler.next_t - t > SEEK_GAP_S:
+                    seek_to = sampler.next_t
+                    break
+                continue
+            index = sampler.index_of(t)
+            if index <= last_index:  # VFR jitter rounding onto a taken index
+                continue
+            last_index = index
+            sampler.kept += 1
+            yield frame, t
+            if sampler.full():
+                return
+        if seek_to is None:
+            return
+
+
+def _encode(
+    frame: Any, t: float, opts: ExtractOptions, *, rotation: int, sampler: _Sampler
+) -> ExtractedFrame:
+    w, h = frame.width, frame.height
+    scale = min(1.0, opts.max_side / max(w, h)) if opts.max_side else 1.0
+    if scale < 1.0:
+        w, h = max(2, round(w * scale)), max(2, round(h * scale))
+    bgr = frame.to_ndarray(format="bgr24", width=w, height=h)
+    if rotation in ROTATE:
+        bgr = cv2.rotate(bgr, ROTATE[rotation])
+    gray = quality.to_gray_small(bgr)
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, opts.jpeg_quality])
+    if not ok:
+        raise VideoError("A frame could not be encoded as JPEG.")
+    return ExtractedFrame(
+        index=sampler.index_of(t),
+        timestamp_ms=round(t * 1000.0, 3),
+        jpeg=buf.tobytes(),
+        width=bgr.shape[1],
+        height=bgr.shape[0],
+        sharpness=quality.sharpness(gray),
+        phash=quality.phash(gray),
+    )
+
+
+def exclusions(sharpness: list[float], phashes: list[int], opts: ExtractOptions) -> list[str]:
+    """Per frame, in index order: "" (kept), "blur" or "duplicate".
+
+    Blur is relative to the video's own distribution (its median sharpness), because absolute
+    Laplacian variance depends on resolution, optics and content. Duplicates are measured
+    against the last kept frame, so a slow drift still yields a frame now and then.
+    """
+    if not sharpness:
+        return []
+    threshold = opts.blur_ratio * float(np.median(sharpness))
+    reasons: list[str] = []
+    last_kept: int | None = None
+    for sharp, ph in zip(sharpness, phashes, strict=True):
+        if sharp < threshold:
+            reasons.append("blur")
+        elif last_kept is not None and quality.hamming(ph, last_kept) <= opts.dup_distance:
+            reasons.append("duplicate")
+        else:
+            reasons.append("")
+            last_kept = ph
+    return reasons
