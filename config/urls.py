@@ -14,6 +14,7 @@ from frontend.forms import LoginForm
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("datasets.api.urls")),
+    path("api/v1/", include("annotator.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from frontend import views
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("patients/<int:pk>/split/", views.patient_split, name="patient-split"),
     path("system/selfcheck/", views.selfcheck_start, name="selfcheck"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job-detail"),
+    path("", include("frontend.editor_urls")),
 ]
