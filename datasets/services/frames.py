@@ -82,7 +82,13 @@ def frames_extract(
     Video.objects.filter(pk=video.pk).update(frames_done=0, frames_expected=expected, extract_fps=0)
     started, done, batch = time.monotonic(), 0, []
     source = local_path(video.file.name)
-    for frame in iter_frames(source, options, rotation=video.rotation, fps=video.fps or 25):
+    for frame in iter_frames(
+        source,
+        options,
+        rotation=video.rotation,
+        fps=video.fps or 25,
+        variable_fps=video.variable_fps,
+    ):
         batch.append(frame)
         if len(batch) < BATCH:
             continue

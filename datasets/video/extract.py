@@ -84,9 +84,14 @@ def expected_count(opts: ExtractOptions, *, duration_s: float, fps: float) -> in
 
 
 def iter_frames(
-    path: Path, opts: ExtractOptions, *, rotation: int = 0, fps: float
+    path: Path, opts: ExtractOptions, *, rotation: int = 0, fps: float, variable_fps: bool = False
 ) -> Iterator[ExtractedFrame]:
-    """Decode `path` once, yielding the sampled frames as JPEG with their measures."""
+    """Decode `path` once, yielding the sampled frames as JPEG with their measures.
+
+    A frame's index is its number in presentation order. With a constant rate it follows from
+    the pts (so seeking keeps it exact); with a variable rate the video is decoded from the
+    start without seeking and frames are counted.
+    """
     try:
         container = av.open(str(path))
     except av.error.FFmpegError as exc:
@@ -94,7 +99,7 @@ def iter_frames(
     with container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        sampler = _Sampler(opts, fps)
+        sampler = _Sampler(opts, fps, variable_fps=variable_fps)
         for frame, t in _decode(container, stream, sampler):
             yield _encode(frame, t, opts, rotation=rotation, sampler=sampler)
             if sampler.full():
@@ -104,13 +109,15 @@ def iter_frames(
 class _Sampler:
     """Which decoded frames to keep, and where the next one is."""
 
-    def __init__(self, opts: ExtractOptions, fps: float) -> None:
+    def __init__(self, opts: ExtractOptions, fps: float, *, variable_fps: bool) -> None:
         self.opts, self.fps, self.kept = opts, fps, 0
         self.next_t = opts.start_s
-        self.seek_ok = opts.target_fps is not None
+        self.variable = variable_fps
+        self.seek_ok = opts.target_fps is not None and not variable_fps
+        self.counted = -1  # frames decoded so far, minus one (VFR indices)
 
     def index_of(self, t: float) -> int:
-        return round(t * self.fps)
+        return self.counted if self.variable else round(t * self.fps)
 
     def take(self, t: float) -> bool:
         opts = self.opts
@@ -118,10 +125,12 @@ class _Sampler:
             return False
         if opts.every_nth is not None:
             return self.index_of(t) % opts.every_nth == 0
-        if t + 0.5 / self.fps < self.next_t:
+        # The frame nearest to each sample time (ties go to the later frame).
+        half = 0.499 / self.fps
+        if t + half < self.next_t:
             return False
         step = 1.0 / opts.target_fps
-        while self.next_t <= t + 0.5 / self.fps:
+        while self.next_t <= t + half:
             self.next_t += step
         return True
 
@@ -135,7 +144,7 @@ class _Sampler:
 def _decode(container: Any, stream: Any, sampler: _Sampler) -> Iterator[tuple[Any, float]]:
     start_pts = stream.start_time or 0
     tb = float(stream.time_base)
-    seek_to = sampler.opts.start_s if sampler.opts.start_s > 0 else None
+    seek_to = sampler.opts.start_s if sampler.opts.start_s > 0 and not sampler.variable else None
     last_t = -1.0
     last_index = -1
     while True:
@@ -146,8 +155,9 @@ def _decode(container: Any, stream: Any, sampler: _Sampler) -> Iterator[tuple[An
             if frame.pts is None:
                 continue
             t = (frame.pts - start_pts) * tb
-            if not landed and t < last_t:  # keyframes sparser than samples: stop seeking
-                sampler.seek_ok = False
+            sampler.counted += 1
+            if not landed and t <= last_t:  # the seek did not move forward: keyframes are
+                sampler.seek_ok = False  # sparser than the samples, so stop seeking
             landed, last_t = True, max(last_t, t)
             if sampler.past_end(t):
                 return
@@ -171,6 +181,7 @@ def _decode(container: Any, stream: Any, sampler: _Sampler) -> Iterator[tuple[An
 def _encode(
     frame: Any, t: float, opts: ExtractOptions, *, rotation: int, sampler: _Sampler
 ) -> ExtractedFrame:
+    index = sampler.index_of(t)
     w, h = frame.width, frame.height
     scale = min(1.0, opts.max_side / max(w, h)) if opts.max_side else 1.0
     if scale < 1.0:
@@ -183,7 +194,7 @@ def _encode(
     if not ok:
         raise VideoError("A frame could not be encoded as JPEG.")
     return ExtractedFrame(
-        index=sampler.index_of(t),
+        index=index,
         timestamp_ms=round(t * 1000.0, 3),
         jpeg=buf.tobytes(),
         width=bgr.shape[1],
