@@ -230,6 +230,10 @@ class Frame(models.Model):
     def __str__(self) -> str:
         return f"frame {self.index} of video {self.video_id}"
 
+    @property
+    def project(self) -> Project:
+        return self.video.project
+
 
 class UploadStatus(models.TextChoices):
     OPEN = "open", "Receiving chunks"

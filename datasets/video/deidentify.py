@@ -24,6 +24,7 @@ def output_suffix(codec: str) -> str:
 
 def remux_without_metadata(src: Path, dst: Path) -> int:
     """Copy the first video stream of `src` into `dst` without metadata; returns packets."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(dst.name + ".part")
     fmt = "mp4" if dst.suffix == ".mp4" else "matroska"
     try:
