@@ -23,7 +23,7 @@ from datasets.video.probe import probe
 log = logging.getLogger(__name__)
 
 
-def _duplicate_error(existing: Video, patient: Patient) -> Conflict:
+def duplicate_error(existing: Video, patient: Patient) -> Conflict:
     where = f"video {existing.pk} of patient {existing.patient.code}"
     message = f"This file was already imported as {where}."
     if existing.patient_id != patient.pk:
@@ -50,7 +50,7 @@ def video_register(
     sha256 = sha256 or file_sha256(source)
     existing = Video.objects.filter(project_id=patient.project_id, sha256=sha256).first()
     if existing is not None:
-        raise _duplicate_error(existing, patient)
+        raise duplicate_error(existing, patient)
     size = source.stat().st_size
     if size == 0:
         raise ApplicationError("The file is empty.", code="empty_file")
@@ -75,7 +75,7 @@ def video_register(
     except IntegrityError as exc:  # the same file raced in through another request
         local_path(incoming).unlink(missing_ok=True)
         existing = Video.objects.get(project_id=patient.project_id, sha256=sha256)
-        raise _duplicate_error(existing, patient) from exc
+        raise duplicate_error(existing, patient) from exc
     return video
 
 
