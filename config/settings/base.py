@@ -209,6 +209,8 @@ CELERY_TASK_ROUTES = {"mlbackend.tasks.*": {"queue": "gpu"}}
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=23 * 3600)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=24 * 3600)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Chunk size offered to browser uploads (a client may ask for 64 KiB .. 64 MiB).
+NERVEMARK_UPLOAD_CHUNK_BYTES = env.int("NERVEMARK_UPLOAD_CHUNK_BYTES", default=8 * 1024 * 1024)
 # A running job with no heartbeat for this long is taken over by a redelivered task.
 NERVEMARK_JOB_STALE_S = env.int("NERVEMARK_JOB_STALE_S", default=300)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -42,7 +42,7 @@ def upload_start(
     chunk_size: int | None = None,
     by: Any = None,
 ) -> UploadSession:
-    chunk_size = chunk_size or DEFAULT_CHUNK
+    chunk_size = chunk_size or getattr(settings, "NERVEMARK_UPLOAD_CHUNK_BYTES", DEFAULT_CHUNK)
     if size_bytes <= 0:
         raise ApplicationError("The file is empty.", code="empty_file")
     if not 64 * 1024 <= chunk_size <= MAX_CHUNK:

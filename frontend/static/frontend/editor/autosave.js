@@ -1,0 +1,101 @@
+// Debounced autosave with If-Match. States: saved, unsaved, saving, conflict, error.
+// A 412 never overwrites: it stops and hands both versions to `onConflict`.
+
+import { api } from "./api.js";
+
+export class Autosave {
+  constructor({ model, frameId, version, onState, onSaved, onConflict, delay = 700 }) {
+    Object.assign(this, { model, frameId, version, onState, onSaved, onConflict, delay });
+    this.savedRevision = model.revision;
+    this.state = "saved";
+    this.timer = null;
+    this.inflight = null;
+    this.message = "";
+  }
+
+  get dirty() {
+    return this.model.revision !== this.savedRevision || this.inflight !== null;
+  }
+
+  setState(state, message = "") {
+    this.state = state;
+    this.message = message;
+    this.onState(state, message);
+  }
+
+  // After a model change.
+  changed() {
+    if (this.state === "conflict") return;
+    if (this.model.revision === this.savedRevision) {
+      if (!this.inflight) this.setState("saved");
+      return;
+    }
+    this.setState("unsaved");
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), this.delay);
+  }
+
+  // Save now (waits for a save already under way). Resolves true when saved.
+  async flush({ status } = {}) {
+    clearTimeout(this.timer);
+    if (this.state === "conflict") return false;
+    while (this.inflight) await this.inflight;
+    if (!status && this.model.revision === this.savedRevision) return this.state === "saved";
+    this.inflight = this._save(status);
+    try {
+      return await this.inflight;
+    } finally {
+      this.inflight = null;
+    }
+  }
+
+  async _save(status) {
+    const revision = this.model.revision;
+    const body = { shapes: this.model.toShapes(), source: this.model.source, prediction: this.model.predictionId };
+    if (status) body.status = status;
+    this.setState("saving");
+    let res;
+    try {
+      res = await api.save(this.frameId, this.version, body);
+    } catch (err) {
+      this.setState("error", "Network error; will retry.");
+      this.timer = setTimeout(() => this.flush({ status }), 3000);
+      return false;
+    }
+    if (res.status === 200) {
+      this.version = res.version ?? res.data.version;
+      this.savedRevision = revision;
+      this.onSaved(res.data);
+      if (this.model.revision !== revision) this.changed();
+      else this.setState("saved");
+      return true;
+    }
+    if (res.status === 412) {
+      this.setState("conflict", res.data.detail);
+      this.onConflict(res.data.current);
+      return false;
+    }
+    const problems = (res.data && res.data.problems) || [];
+    const detail = (res.data && res.data.detail) || `HTTP ${res.status}`;
+    this.setState("error", problems.length ? problems.join("; ") : detail);
+    return false;
+  }
+
+  // Conflict resolution: keep the server's version (undoably), or save mine over it.
+  takeTheirs(current) {
+    this.model.replaceAll("take theirs", current.shapes || [], {
+      source: current.source || "manual",
+      predictionId: current.prediction ?? null,
+    });
+    this.version = current.version;
+    this.savedRevision = this.model.revision;
+    this.setState("saved");
+    this.onSaved(current);
+  }
+
+  async overwrite(current) {
+    this.version = current.version;
+    this.setState("unsaved");
+    return this.flush();
+  }
+}

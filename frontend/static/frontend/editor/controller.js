@@ -1,0 +1,270 @@
+// Pointer and keyboard -> model commands and view changes. Tools: select (drag vertex, insert on
+// edge, move polygon), polygon (clicks or freehand), hole, brush, eraser. No fetch() here: what
+// needs the server goes through `actions` (main.js).
+
+import {
+  clampPoint,
+  dist2,
+  nearestEdge,
+  nearestVertex,
+  pointInPolygon,
+  screenToImage,
+  simplify,
+} from "./geometry.js";
+
+const HIT_PX = 7; // hit tolerance in screen pixels
+const FREEHAND_PX = 5; // drag further than this after the first point: freehand
+const READ_ONLY_KEYS = new Set(["f", "1", "+", "-", "a", "d", "arrowleft", "arrowright", "q", "?", " ", "escape"]);
+const KEY_TOOLS = { v: "select", n: "polygon", h: "hole", b: "brush", e: "eraser" };
+
+export class Controller {
+  constructor({ stage, view, model, actions, currentLabel, colorOf }) {
+    Object.assign(this, { stage, view, model, actions, currentLabel, colorOf });
+    this.tool = "select";
+    this.draft = [];
+    this.cursor = null;
+    this.drag = null;
+    this.brushRadius = 12;
+    this.brushPoints = null;
+    this.spaceDown = false;
+    this.prediction = null;
+    this.theirs = null;
+    this.enabled = true;
+    stage.addEventListener("pointerdown", (e) => this.down(e));
+    stage.addEventListener("pointermove", (e) => this.move(e));
+    stage.addEventListener("pointerup", (e) => this.up(e));
+    stage.addEventListener("dblclick", (e) => e.preventDefault());
+    stage.addEventListener("contextmenu", (e) => e.preventDefault());
+    stage.addEventListener("wheel", (e) => this.wheel(e), { passive: false });
+    window.addEventListener("keydown", (e) => this.key(e));
+    window.addEventListener("keyup", (e) => {
+      if (e.key === " ") this.spaceDown = false;
+    });
+  }
+
+  scene() {
+    const brush =
+      this.tool === "brush" || this.tool === "eraser"
+        ? { points: this.brushPoints || [], radius: this.brushRadius, erase: this.tool === "eraser", cursor: this.cursor }
+        : null;
+    return {
+      polygons: this.model.polygons,
+      selected: this.model.selected,
+      selectedVertex: this.model.selectedVertex,
+      colorOf: this.colorOf,
+      prediction: this.prediction,
+      theirs: this.theirs,
+      draft: this.draft,
+      cursor: this.draft.length ? this.cursor : null,
+      brush,
+    };
+  }
+
+  setTool(tool) {
+    this.tool = tool;
+    this.draft = [];
+    this.stage.dataset.tool = tool;
+    this.actions.toolChanged(tool);
+    this.view.requestRender();
+  }
+
+  point(e) {
+    const r = this.stage.getBoundingClientRect();
+    const s = [e.clientX - r.left, e.clientY - r.top];
+    return { screen: s, image: clampPoint(screenToImage(this.view.view, s), this.model.width, this.model.height) };
+  }
+
+  tol() {
+    return HIT_PX / this.view.view.scale;
+  }
+
+  down(e) {
+    if (!this.enabled) return;
+    this.stage.focus();
+    this.stage.setPointerCapture(e.pointerId);
+    const { screen, image } = this.point(e);
+    if (e.button === 1 || (e.button === 0 && this.spaceDown)) {
+      this.drag = { kind: "pan", last: screen };
+      return;
+    }
+    if (e.button !== 0) return;
+    if (this.readOnly) {
+      this.drag = { kind: "pan", last: screen };
+      return;
+    }
+    if (this.tool === "polygon" || this.tool === "hole") return this.draftDown(e, screen, image);
+    if (this.tool === "brush" || this.tool === "eraser") {
+      this.brushPoints = [image];
+      this.drag = { kind: "brush" };
+      return this.view.requestRender();
+    }
+    this.selectDown(e, screen, image);
+  }
+
+  selectDown(e, screen, image) {
+    const m = this.model;
+    const sel = m.polygon(m.selected);
+    if (sel) {
+      const v = nearestVertex(sel.rings, image, this.tol());
+      if (v && e.altKey) return m.deleteVertex(sel.id, v.ring, v.index);
+      if (v) {
+        m.select(sel.id, v);
+        m.begin("move vertex");
+        this.drag = { kind: "vertex", id: sel.id, ...v };
+        return;
+      }
+      const edge = nearestEdge(sel.rings, image, this.tol());
+      if (edge) {
+        m.begin("insert vertex");
+        m.live(() => sel.rings[edge.ring].splice(edge.index + 1, 0, edge.point.slice()));
+        m.select(sel.id, { ring: edge.ring, index: edge.index + 1 });
+        this.drag = { kind: "vertex", id: sel.id, ring: edge.ring, index: edge.index + 1 };
+        return;
+      }
+    }
+    const hit = [...m.polygons].reverse().find((p) => pointInPolygon(image, p.rings));
+    if (hit) {
+      m.select(hit.id);
+      m.begin("move polygon");
+      this.drag = { kind: "polygon", id: hit.id, last: image };
+      return;
+    }
+    m.select(null);
+    this.drag = { kind: "pan", last: screen };
+  }
+
+  draftDown(e, screen, image) {
+    if (e.detail >= 2 && this.draft.length >= 3) return this.finishDraft(false);
+    if (e.detail >= 2) return;
+    this.draft.push(image);
+    this.drag = { kind: "draft", start: screen, freehand: false, lastScreen: screen };
+    this.view.requestRender();
+  }
+
+  move(e) {
+    const { screen, image } = this.point(e);
+    this.cursor = image;
+    const d = this.drag;
+    if (!d) {
+      if (this.draft.length || this.tool === "brush" || this.tool === "eraser") this.view.requestRender();
+      return;
+    }
+    if (d.kind === "pan") {
+      this.view.panBy(screen[0] - d.last[0], screen[1] - d.last[1]);
+      d.last = screen;
+    } else if (d.kind === "vertex") {
+      this.model.moveVertexLive(d.id, d.ring, d.index, image);
+    } else if (d.kind === "polygon") {
+      this.model.translateLive(d.id, image[0] - d.last[0], image[1] - d.last[1]);
+      d.last = image;
+    } else if (d.kind === "draft") {
+      if (!d.freehand && this.draft.length === 1 && dist2(screen, d.start) > FREEHAND_PX ** 2) d.freehand = true;
+      if (d.freehand && dist2(screen, d.lastScreen) > 4) {
+        this.draft.push(image);
+        d.lastScreen = screen;
+      }
+      this.view.requestRender();
+    } else if (d.kind === "brush") {
+      this.brushPoints.push(image);
+      this.view.requestRender();
+    }
+  }
+
+  up(e) {
+    const d = this.drag;
+    this.drag = null;
+    if (!d) return;
+    if (this.stage.hasPointerCapture(e.pointerId)) this.stage.releasePointerCapture(e.pointerId);
+    if (d.kind === "vertex" || d.kind === "polygon") this.model.end();
+    else if (d.kind === "draft" && d.freehand) this.finishDraft(true);
+    else if (d.kind === "brush") {
+      const points = this.brushPoints;
+      this.brushPoints = null;
+      this.actions.brushStroke(points, this.brushRadius, this.tool === "eraser");
+    }
+  }
+
+  finishDraft(freehand) {
+    let ring = this.draft;
+    this.draft = [];
+    if (freehand) ring = simplify(ring, 1.5 / this.view.view.scale);
+    if (ring.length < 3) return this.view.requestRender();
+    const m = this.model;
+    if (this.tool === "hole") {
+      const sel = m.polygon(m.selected);
+      const target =
+        sel && pointInPolygon(ring[0], sel.rings) ? sel : m.polygons.find((p) => pointInPolygon(ring[0], p.rings));
+      if (!target) return this.actions.message("Draw a hole inside a polygon.");
+      m.addHole(target.id, ring);
+      return;
+    }
+    m.addPolygon(this.currentLabel(), ring);
+  }
+
+  wheel(e) {
+    e.preventDefault();
+    const r = this.stage.getBoundingClientRect();
+    this.view.zoomAt(Math.exp(-e.deltaY * 0.0015), e.clientX - r.left, e.clientY - r.top);
+  }
+
+  deleteSelection() {
+    const m = this.model;
+    if (m.selected == null) return;
+    if (m.selectedVertex) m.deleteVertex(m.selected, m.selectedVertex.ring, m.selectedVertex.index);
+    else m.deletePolygon(m.selected);
+  }
+
+  key(e) {
+    const t = e.target;
+    if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT")) return;
+    if (!this.enabled) return;
+    const k = e.key.toLowerCase();
+    const ctrl = e.ctrlKey || e.metaKey;
+    if (this.readOnly && (ctrl || !READ_ONLY_KEYS.has(k))) return;
+    if (ctrl && k === "z") {
+      e.preventDefault();
+      if (e.shiftKey) this.model.redo();
+      else this.model.undo();
+      return;
+    }
+    if (ctrl && k === "y") return e.preventDefault(), this.model.redo();
+    if (ctrl && k === "s") return e.preventDefault(), this.actions.saveNow();
+    if (ctrl || e.altKey) return;
+    if (e.key === " ") {
+      this.spaceDown = true;
+      return e.preventDefault();
+    }
+    if (e.key === "Enter" && this.draft.length >= 3) return this.finishDraft(false);
+    if (e.key === "Escape") {
+      this.draft = [];
+      this.model.select(null);
+      return this.actions.escape();
+    }
+    if (e.key === "Backspace" && this.draft.length) return this.draft.pop(), this.view.requestRender();
+    if (e.key === "Delete" || e.key === "Backspace") return e.preventDefault(), this.deleteSelection();
+    if (KEY_TOOLS[k]) return this.setTool(KEY_TOOLS[k]);
+    const simple = {
+      f: () => this.view.fit(),
+      1: () => this.view.actualSize(),
+      "+": () => this.view.zoomAt(1.25, this.stage.clientWidth / 2, this.stage.clientHeight / 2),
+      "-": () => this.view.zoomAt(0.8, this.stage.clientWidth / 2, this.stage.clientHeight / 2),
+      "[": () => this.actions.brushSize(-2),
+      "]": () => this.actions.brushSize(2),
+      a: () => this.actions.prev(),
+      arrowleft: () => this.actions.prev(),
+      d: () => this.actions.next(),
+      arrowright: () => this.actions.next(),
+      s: () => this.actions.submit(),
+      q: () => this.actions.queueNext(),
+      x: () => this.actions.notVisible(),
+      p: () => this.actions.acceptPrediction(),
+      c: () => this.actions.copyPrevious(),
+      g: () => this.actions.propagate(),
+      "?": () => this.actions.help(),
+    };
+    if (simple[k]) {
+      e.preventDefault();
+      simple[k]();
+    }
+  }
+}

@@ -1,0 +1,180 @@
+// Renders the editor from state only: the frame <img> under a CSS transform, and one overlay
+// <canvas> with the layers (prediction, mine, theirs during a conflict, the draft being drawn).
+
+import { fitView, zoomAround } from "./geometry.js";
+
+const HANDLE = 5; // vertex handle size, screen px
+
+export class View {
+  constructor({ stage, img, canvas, width, height, getScene }) {
+    this.stage = stage;
+    this.img = img;
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d");
+    this.width = width;
+    this.height = height;
+    this.getScene = getScene;
+    this.view = { scale: 1, x: 0, y: 0 };
+    this.opacity = 0.35;
+    this.layers = { mine: true, prediction: true };
+    this.frameTimes = []; // ms per render, read by the browser test
+    this._queued = false;
+    new ResizeObserver(() => this.resize()).observe(stage);
+    this.resize();
+  }
+
+  resize() {
+    const dpr = window.devicePixelRatio || 1;
+    const { clientWidth: w, clientHeight: h } = this.stage;
+    this.canvas.width = Math.max(1, Math.round(w * dpr));
+    this.canvas.height = Math.max(1, Math.round(h * dpr));
+    this.canvas.style.width = `${w}px`;
+    this.canvas.style.height = `${h}px`;
+    if (!this._fitted && w > 0) {
+      this._fitted = true;
+      this.fit();
+    } else {
+      this.requestRender();
+    }
+  }
+
+  setView(v) {
+    this.view = v;
+    this.img.style.transform = `translate(${v.x}px, ${v.y}px) scale(${v.scale})`;
+    this.img.classList.toggle("pixelated", v.scale >= 3);
+    this.requestRender();
+  }
+
+  fit() {
+    this.setView(fitView(this.width, this.height, this.stage.clientWidth, this.stage.clientHeight));
+  }
+
+  actualSize() {
+    this.zoomAt(1 / this.view.scale, this.stage.clientWidth / 2, this.stage.clientHeight / 2);
+  }
+
+  zoomAt(factor, sx, sy) {
+    this.setView(zoomAround(this.view, factor, sx, sy));
+  }
+
+  panBy(dx, dy) {
+    this.setView({ ...this.view, x: this.view.x + dx, y: this.view.y + dy });
+  }
+
+  requestRender() {
+    if (this._queued) return;
+    this._queued = true;
+    requestAnimationFrame(() => {
+      this._queued = false;
+      const t0 = performance.now();
+      this.render(this.getScene());
+      this.frameTimes.push(performance.now() - t0);
+      if (this.frameTimes.length > 600) this.frameTimes.shift();
+    });
+  }
+
+  render(scene) {
+    const ctx = this.ctx;
+    const dpr = window.devicePixelRatio || 1;
+    const { scale, x, y } = this.view;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * x, dpr * y);
+    const px = 1 / scale; // one screen pixel in image units
+    if (this.layers.prediction && scene.prediction) {
+      this._polygons(scene.prediction, { color: () => "#2dd4f0", fill: 0, dash: [6 * px, 4 * px], px });
+    }
+    if (scene.theirs) {
+      this._polygons(scene.theirs, { color: () => "#ff3df2", fill: 0.15, dash: [3 * px, 3 * px], px });
+    }
+    if (this.layers.mine) {
+      this._polygons(scene.polygons, { color: scene.colorOf, fill: this.opacity, px, selected: scene.selected });
+      const sel = scene.polygons.find((p) => p.id === scene.selected);
+      if (sel) this._handles(sel, scene.selectedVertex, px);
+    }
+    if (scene.draft && scene.draft.length) this._draft(scene.draft, scene.cursor, px);
+    if (scene.brush) this._brush(scene.brush, px);
+  }
+
+  _path(rings) {
+    const path = new Path2D();
+    for (const ring of rings) {
+      path.moveTo(ring[0][0], ring[0][1]);
+      for (let i = 1; i < ring.length; i++) path.lineTo(ring[i][0], ring[i][1]);
+      path.closePath();
+    }
+    return path;
+  }
+
+  _polygons(polygons, { color, fill, dash = [], px, selected = null }) {
+    const ctx = this.ctx;
+    for (const poly of polygons) {
+      const path = this._path(poly.rings);
+      const c = color(poly.label);
+      if (fill > 0) {
+        ctx.globalAlpha = fill;
+        ctx.fillStyle = c;
+        ctx.fill(path, "evenodd");
+        ctx.globalAlpha = 1;
+      }
+      ctx.setLineDash(dash);
+      ctx.lineWidth = (poly.id === selected ? 2.5 : 1.5) * px;
+      ctx.strokeStyle = c;
+      ctx.stroke(path);
+      ctx.setLineDash([]);
+    }
+  }
+
+  _handles(poly, selectedVertex, px) {
+    const ctx = this.ctx;
+    const h = HANDLE * px;
+    ctx.fillStyle = "#ffffff";
+    ctx.strokeStyle = "#1d2430";
+    ctx.lineWidth = px;
+    ctx.beginPath();
+    for (const ring of poly.rings) for (const [vx, vy] of ring) ctx.rect(vx - h / 2, vy - h / 2, h, h);
+    ctx.fill();
+    ctx.stroke();
+    if (selectedVertex) {
+      const v = poly.rings[selectedVertex.ring]?.[selectedVertex.index];
+      if (v) {
+        ctx.fillStyle = "#b8323f";
+        ctx.fillRect(v[0] - h, v[1] - h, 2 * h, 2 * h);
+      }
+    }
+  }
+
+  _draft(points, cursor, px) {
+    const ctx = this.ctx;
+    ctx.strokeStyle = "#ffffff";
+    ctx.lineWidth = 1.5 * px;
+    ctx.beginPath();
+    ctx.moveTo(points[0][0], points[0][1]);
+    for (const p of points.slice(1)) ctx.lineTo(p[0], p[1]);
+    if (cursor) ctx.lineTo(cursor[0], cursor[1]);
+    ctx.stroke();
+    ctx.fillStyle = "#ffffff";
+    for (const p of points) ctx.fillRect(p[0] - 2 * px, p[1] - 2 * px, 4 * px, 4 * px);
+  }
+
+  _brush({ points, radius, erase, cursor }, px) {
+    const ctx = this.ctx;
+    ctx.strokeStyle = erase ? "rgba(255,80,80,0.5)" : "rgba(255,255,255,0.5)";
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    if (points.length) {
+      ctx.lineWidth = 2 * radius;
+      ctx.beginPath();
+      ctx.moveTo(points[0][0], points[0][1]);
+      for (const p of points) ctx.lineTo(p[0], p[1]);
+      ctx.stroke();
+    }
+    if (cursor) {
+      ctx.lineWidth = px;
+      ctx.strokeStyle = erase ? "#ff5050" : "#ffffff";
+      ctx.beginPath();
+      ctx.arc(cursor[0], cursor[1], radius, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
+  }
+}
