@@ -9,8 +9,11 @@ urlpatterns = [
     path("projects/<slug:slug>/", views.project_detail, name="project-detail"),
     path("projects/<slug:slug>/patients/new/", views.patient_new, name="patient-new"),
     path("patients/<int:pk>/split/", views.patient_split, name="patient-split"),
-    path("projects/<slug:slug>/patients/<str:code>/", media_views.patient_detail,
-         name="patient-detail"),
+    path(
+        "projects/<slug:slug>/patients/<str:code>/",
+        media_views.patient_detail,
+        name="patient-detail",
+    ),
     path("videos/<int:pk>/frames/", media_views.video_frames, name="video-frames"),
     path("system/selfcheck/", views.selfcheck_start, name="selfcheck"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job-detail"),

@@ -1,3 +1,38 @@
+"""Mounted under /api/v1/ beside datasets' router; `frames/<id>/annotation/` etc. do not clash
+with its `frames/<pk>/` and `frames/<pk>/image/` routes."""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from annotator.api import views
+
+urlpatterns = [
+    path(
+        "frames/<int:frame_id>/annotation/",
+        views.FrameAnnotationView.as_view(),
+        name="frame-annotation",
+    ),
+    path(
+        "frames/<int:frame_id>/annotation/review/",
+        views.ReviewView.as_view(),
+        name="frame-annotation-review",
+    ),
+    path(
+        "frames/<int:frame_id>/annotation/revisions/",
+        views.RevisionListView.as_view(),
+        name="frame-annotation-revisions",
+    ),
+    path(
+        "frames/<int:frame_id>/predictions/",
+        views.PredictionListView.as_view(),
+        name="frame-predictions",
+    ),
+    path("frames/<int:frame_id>/propose/", views.ProposeView.as_view(), name="frame-propose"),
+    path("frames/<int:frame_id>/geometry/", views.GeometryView.as_view(), name="frame-geometry"),
+    path("annotations/", views.AnnotationListView.as_view(), name="annotation-list"),
+    path("queue/next/", views.QueueNextView.as_view(), name="queue-next"),
+    path("queue/summary/", views.QueueSummaryView.as_view(), name="queue-summary"),
+    path("label-classes/", views.LabelClassView.as_view(), name="label-classes"),
+    path("video-assignments/", views.AssignmentView.as_view(), name="video-assignments"),
+]

@@ -178,6 +178,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "AnnotationStatusEnum": "annotator.models.AnnotationStatus",
+        "AnnotationSourceEnum": "annotator.models.AnnotationSource",
+        "JobStatusEnum": "datasets.models.JobStatus",
+        "VideoStatusEnum": "datasets.models.VideoStatus",
+        "UploadStatusEnum": "datasets.models.UploadStatus",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from .base import env
 SECRET_KEY = secrets.token_urlsafe(50)
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="nervemark-test-media-"))
+# A worker process started by a queue test is pointed at the test's media via the environment.
+MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default="") or tempfile.mkdtemp(prefix="nm-test-media-"))
 # Tests that enqueue but are not queue tests must not need a broker.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 if CELERY_BROKER_URL.startswith("memory://"):

@@ -41,6 +41,16 @@ def job_claim(*, job_id: uuid.UUID | str) -> bool:
     return claimed == 1
 
 
+def job_is_active(job: BackgroundJob) -> bool:
+    """Queued, or running with a recent heartbeat (a dead worker's job is not active)."""
+    if job.status == JobStatus.QUEUED:
+        return True
+    if job.status != JobStatus.RUNNING:
+        return False
+    stale = timezone.now() - timedelta(seconds=settings.NERVEMARK_JOB_STALE_S)
+    return job.heartbeat_at is not None and job.heartbeat_at >= stale
+
+
 def job_progress(*, job_id: uuid.UUID | str, progress: float, message: str = "") -> bool:
     """Write progress and a heartbeat; False when the job was cancelled (the caller stops)."""
     updated = BackgroundJob.objects.filter(id=job_id, status=JobStatus.RUNNING).update(

@@ -84,11 +84,7 @@ def video_queue_processing(
 ) -> BackgroundJob:
     """Queue probe + de-identification (if not done) + frame extraction on the `cpu` queue."""
     opts = ExtractOptions.from_dict(options or {})  # ValueError for bad options, before queueing
-    if (
-        video.status in (VideoStatus.PROBING, VideoStatus.EXTRACTING)
-        and video.job
-        and video.job.status in ("queued", "running")
-    ):
+    if video.job and job_services.job_is_active(video.job):
         raise Conflict(f"Video {video.pk} is already being processed.", code="busy")
     job = job_services.job_create(
         kind="video_process",

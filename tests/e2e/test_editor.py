@@ -96,23 +96,6 @@ def api_annotation(page: Any, base: str, frame_id: int) -> dict:
     return page.request.get(f"{base}/api/v1/frames/{frame_id}/annotation/").json()
 
 
-@pytest.fixture(autouse=True)
-def _frame_image_permission_fix(monkeypatch: pytest.MonkeyPatch) -> None:
-    """datasets.permissions._project_of(frame) reads `frame.project`, which Frame lacks, so
-    /api/v1/frames/{id}/image/ answers 500 (reported to the lead). Until that is fixed there,
-    resolve a frame's project through its video. Harmless once fixed."""
-    from datasets import permissions
-
-    original = permissions._project_of
-
-    def project_of(obj: Any) -> Any:
-        if obj.__class__.__name__ == "Frame":
-            return obj.video.project
-        return original(obj)
-
-    monkeypatch.setattr(permissions, "_project_of", project_of)
-
-
 @pytest.fixture
 def studio(db: Any) -> dict[str, Any]:
     project = make_project("alpha", name="Alpha study")

@@ -25,9 +25,12 @@ def test_database_url() -> str:
 
 
 @contextlib.contextmanager
-def celery_worker(*, broker_url: str, queues: str = "cpu", log: Path) -> Iterator[subprocess.Popen]:
+def celery_worker(
+    *, broker_url: str, queues: str = "cpu", log: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen]:
     env = {
         **os.environ,
+        **(extra_env or {}),
         "DATABASE_URL": test_database_url(),
         "CELERY_BROKER_URL": broker_url,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",

@@ -1,0 +1,147 @@
+"""Shape checks for the annotation API; geometry is checked by the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from annotator.models import Annotation, AnnotationRevision, LabelClass, Prediction
+
+
+class AnnotationSerializer(serializers.ModelSerializer):
+    annotated = serializers.SerializerMethodField()
+    not_visible = serializers.BooleanField(read_only=True)
+    annotator = serializers.CharField(source="annotator.username", default=None, read_only=True)
+    updated_by = serializers.CharField(source="updated_by.username", default=None, read_only=True)
+    reviewed_by = serializers.CharField(source="reviewed_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = Annotation
+        fields = [
+            "frame",
+            "annotated",
+            "version",
+            "status",
+            "source",
+            "shapes",
+            "not_visible",
+            "annotator",
+            "updated_by",
+            "updated_at",
+            "prediction",
+            "prediction_iou",
+            "review_comment",
+            "reviewed_by",
+            "reviewed_at",
+        ]
+
+    def get_annotated(self, obj: Annotation) -> bool:
+        return True
+
+
+def empty_annotation(frame_id: int) -> dict[str, Any]:
+    """What GET answers for a frame nobody annotated yet (version 0: create with If-Match 0)."""
+    return {
+        "frame": frame_id,
+        "annotated": False,
+        "version": 0,
+        "status": None,
+        "source": None,
+        "shapes": [],
+        "not_visible": False,
+        "annotator": None,
+        "updated_by": None,
+        "updated_at": None,
+        "prediction": None,
+        "prediction_iou": None,
+        "review_comment": "",
+        "reviewed_by": None,
+        "reviewed_at": None,
+    }
+
+
+class AnnotationListSerializer(AnnotationSerializer):
+    video = serializers.IntegerField(source="frame.video_id", read_only=True)
+    frame_index = serializers.IntegerField(source="frame.index", read_only=True)
+    project = serializers.CharField(source="project.slug", read_only=True)
+
+    class Meta(AnnotationSerializer.Meta):
+        fields = [f for f in AnnotationSerializer.Meta.fields if f != "shapes"] + [
+            "video",
+            "frame_index",
+            "project",
+        ]
+
+
+class AnnotationWriteSerializer(serializers.Serializer):
+    shapes = serializers.JSONField(required=False)
+    status = serializers.ChoiceField(choices=["in_progress", "submitted"], required=False)
+    source = serializers.ChoiceField(choices=["manual", "model", "propagated"], required=False)
+    prediction = serializers.IntegerField(required=False, allow_null=True)
+    repair = serializers.BooleanField(required=False, default=False)
+
+
+class ReviewSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "reject"])
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = AnnotationRevision
+        fields = [
+            "version",
+            "kind",
+            "status",
+            "source",
+            "shapes",
+            "prediction_iou",
+            "comment",
+            "created_by",
+            "created_at",
+        ]
+
+
+class PredictionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Prediction
+        fields = ["id", "frame", "model_version_label", "shapes", "confidence", "created_at"]
+
+
+class ProposeSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=["copy", "flow"])
+
+
+class GeometrySerializer(serializers.Serializer):
+    op = serializers.ChoiceField(choices=["brush", "erase", "repair"])
+    shapes = serializers.JSONField()
+    label = serializers.CharField(required=False, max_length=64)
+    stroke = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
+        required=False,
+        min_length=1,
+        max_length=5000,
+    )
+    radius = serializers.FloatField(required=False, min_value=0.5, max_value=500)
+
+
+class LabelClassSerializer(serializers.ModelSerializer):
+    project = serializers.CharField(source="project.slug", read_only=True)
+
+    class Meta:
+        model = LabelClass
+        fields = ["id", "project", "name", "value", "color"]
+
+
+class LabelClassCreateSerializer(serializers.Serializer):
+    project = serializers.SlugField()
+    name = serializers.RegexField(r"^[A-Za-z0-9_][A-Za-z0-9_ .-]{0,63}$")
+    color = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False, default="#56ccf2")
+
+
+class AssignmentSerializer(serializers.Serializer):
+    video = serializers.IntegerField()
+    username = serializers.CharField(max_length=150)

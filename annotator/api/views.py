@@ -1,0 +1,331 @@
+"""The annotation API: validate input -> call a service -> serialize output.
+
+A frame's annotation lives at /api/v1/frames/{id}/annotation/: GET answers an `ETag` (the
+version); PUT/PATCH must send it back in `If-Match` (428 without, 412 with a stale one)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotator import geometry, selectors
+from annotator.api import serializers as s
+from annotator.models import Annotation
+from annotator.permissions import ANNOTATE_ROLES, MANAGE_ROLES, REVIEW_ROLES, require_role
+from annotator.services import annotations as annotation_services
+from annotator.services import labels as label_services
+from annotator.services import propagation
+from annotator.services import queue as queue_services
+from config.exceptions import ApplicationError
+from datasets.models import Frame
+from datasets.selectors import projects_for_user, videos_for_user
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def expected_version(request: Request) -> int:
+    """The version named by If-Match: 428 without one, 400 when it is not ours."""
+    raw = request.headers.get("If-Match", "").strip()
+    if not raw:
+        raise ApplicationError(
+            'Send If-Match with the ETag you loaded ("0" for a frame not annotated yet).',
+            code="precondition_required",
+            status_code=status.HTTP_428_PRECONDITION_REQUIRED,
+        )
+    tag = raw.removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise ApplicationError(f"If-Match {raw[:40]!r} is not an ETag of this API.")
+    return int(tag)
+
+
+def annotation_response(annotation: Annotation | None, frame_id: int, code: int = 200) -> Response:
+    if annotation is None:
+        return Response(s.empty_annotation(frame_id), status=code, headers={"ETag": _etag(0)})
+    body = s.AnnotationSerializer(annotation).data
+    return Response(body, status=code, headers={"ETag": _etag(annotation.version)})
+
+
+def stale_response(exc: annotation_services.StaleAnnotation, frame_id: int) -> Response:
+    response = annotation_response(exc.current, frame_id, code=status.HTTP_412_PRECONDITION_FAILED)
+    response.data = {"detail": exc.message, "code": exc.code, "current": response.data}
+    return response
+
+
+class FrameAnnotationView(APIView):
+    """The one current annotation of a frame."""
+
+    def _frame(self, request: Request, frame_id: int) -> Frame:
+        return selectors.frame_for_user(user=request.user, frame_id=frame_id)
+
+    @extend_schema(responses={200: s.AnnotationSerializer})
+    def get(self, request: Request, frame_id: int) -> Response:
+        frame = self._frame(request, frame_id)
+        return annotation_response(selectors.annotation_of_frame(frame=frame), frame.pk)
+
+    @extend_schema(
+        request=s.AnnotationWriteSerializer,
+        responses={200: s.AnnotationSerializer, 412: dict, 428: dict},
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
+    )
+    def put(self, request: Request, frame_id: int) -> Response:
+        return self._save(request, frame_id, partial=False)
+
+    @extend_schema(
+        request=s.AnnotationWriteSerializer,
+        responses={200: s.AnnotationSerializer, 412: dict, 428: dict},
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
+    )
+    def patch(self, request: Request, frame_id: int) -> Response:
+        return self._save(request, frame_id, partial=True)
+
+    def _save(self, request: Request, frame_id: int, *, partial: bool) -> Response:
+        frame = self._frame(request, frame_id)
+        require_role(
+            user=request.user,
+            project=frame.video.project_id,
+            allowed=ANNOTATE_ROLES,
+            doing="annotate frames",
+        )
+        version = expected_version(request)
+        data = s.AnnotationWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if not partial and "shapes" not in values:
+            raise ValidationError({"shapes": "PUT needs shapes ([] = nerve not visible)."})
+        try:
+            annotation = annotation_services.annotation_save(
+                frame=frame,
+                user=request.user,
+                expected_version=version,
+                shapes=values.get("shapes"),
+                status=values.get("status"),
+                source=values.get("source"),
+                prediction_id=values.get("prediction"),
+                repair=values["repair"],
+            )
+        except annotation_services.StaleAnnotation as exc:
+            return stale_response(exc, frame.pk)
+        return annotation_response(annotation, frame.pk)
+
+
+class ReviewView(APIView):
+    @extend_schema(request=s.ReviewSerializer, responses={200: s.AnnotationSerializer})
+    def post(self, request: Request, frame_id: int) -> Response:
+        frame = selectors.frame_for_user(user=request.user, frame_id=frame_id)
+        require_role(
+            user=request.user,
+            project=frame.video.project_id,
+            allowed=REVIEW_ROLES,
+            doing="review annotations",
+        )
+        version = expected_version(request)
+        data = s.ReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            annotation = annotation_services.annotation_review(
+                frame=frame,
+                user=request.user,
+                expected_version=version,
+                approve=data.validated_data["decision"] == "approve",
+                comment=data.validated_data["comment"],
+            )
+        except annotation_services.StaleAnnotation as exc:
+            return stale_response(exc, frame.pk)
+        return annotation_response(annotation, frame.pk)
+
+
+class RevisionListView(APIView):
+    @extend_schema(responses={200: s.RevisionSerializer(many=True)})
+    def get(self, request: Request, frame_id: int) -> Response:
+        frame = selectors.frame_for_user(user=request.user, frame_id=frame_id)
+        annotation = selectors.annotation_of_frame(frame=frame)
+        if annotation is None:
+            return Response([])
+        revisions = selectors.revisions_of(annotation=annotation)
+        return Response(s.RevisionSerializer(revisions, many=True).data)
+
+
+class PredictionListView(APIView):
+    @extend_schema(responses={200: s.PredictionSerializer(many=True)})
+    def get(self, request: Request, frame_id: int) -> Response:
+        frame = selectors.frame_for_user(user=request.user, frame_id=frame_id)
+        predictions = selectors.predictions_of_frame(frame=frame)[:5]
+        return Response(s.PredictionSerializer(predictions, many=True).data)
+
+
+class ProposeView(APIView):
+    """Shapes for this frame from the previous annotated one (copy, or warped by flow)."""
+
+    @extend_schema(request=s.ProposeSerializer, responses={200: dict})
+    def post(self, request: Request, frame_id: int) -> Response:
+        frame = selectors.frame_for_user(user=request.user, frame_id=frame_id)
+        require_role(
+            user=request.user,
+            project=frame.video.project_id,
+            allowed=ANNOTATE_ROLES,
+            doing="annotate frames",
+        )
+        data = s.ProposeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(
+            propagation.annotation_propose_from_previous(
+                frame=frame, mode=data.validated_data["mode"]
+            )
+        )
+
+
+class GeometryView(APIView):
+    """Polygon boolean operations for the editor's brush, eraser and repair (shapely)."""
+
+    @extend_schema(request=s.GeometrySerializer, responses={200: dict})
+    def post(self, request: Request, frame_id: int) -> Response:
+        frame = selectors.frame_for_user(user=request.user, frame_id=frame_id)
+        require_role(
+            user=request.user,
+            project=frame.video.project_id,
+            allowed=ANNOTATE_ROLES,
+            doing="annotate frames",
+        )
+        data = s.GeometrySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        labels = list(selectors.label_values(project=frame.video.project_id))
+        shapes = annotation_services.validated_shapes(frame=frame, shapes=v["shapes"], repair=True)
+        if v["op"] == "repair":
+            return Response({"shapes": shapes})
+        if "stroke" not in v or "radius" not in v or v.get("label", labels[0]) not in labels:
+            raise ApplicationError("A brush stroke needs stroke points, a radius and a label.")
+        result = geometry.shapes_brush(
+            shapes,
+            label=v.get("label", labels[0]),
+            stroke=v["stroke"],
+            radius=v["radius"],
+            erase=v["op"] == "erase",
+            width=frame.width,
+            height=frame.height,
+            labels=labels,
+        )
+        return Response({"shapes": result})
+
+
+class AnnotationListView(ListAPIView):
+    """Annotations without their shapes: review lists, the filmstrip's status dots."""
+
+    serializer_class = s.AnnotationListSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "swagger_fake_view", False):
+            return Annotation.objects.none()
+        params = self.request.query_params
+        video = params.get("video")
+        return selectors.annotations_for_user(
+            user=self.request.user,
+            project_slug=params.get("project"),
+            status=params.get("status"),
+            video_id=int(video) if video and video.isdigit() else None,
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("project", str),
+            OpenApiParameter("status", str),
+            OpenApiParameter("video", int),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class QueueNextView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("project", str, required=True), OpenApiParameter("skip", int)],
+        responses={200: dict, 204: None},
+    )
+    def get(self, request: Request) -> Response:
+        project = get_object_or_404(
+            projects_for_user(user=request.user), slug=request.query_params.get("project", "")
+        )
+        require_role(
+            user=request.user, project=project, allowed=ANNOTATE_ROLES, doing="annotate frames"
+        )
+        skip = request.query_params.get("skip", "")
+        frame = queue_services.queue_next(
+            project=project, user=request.user, skip=int(skip) if skip.isdigit() else None
+        )
+        if frame is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(
+            {"frame": frame.pk, "video": frame.video_id, "editor_url": f"/frames/{frame.pk}/edit/"}
+        )
+
+
+class QueueSummaryView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("project", str, required=True)], responses={200: dict}
+    )
+    def get(self, request: Request) -> Response:
+        project = get_object_or_404(
+            projects_for_user(user=request.user), slug=request.query_params.get("project", "")
+        )
+        return Response(queue_services.queue_summary(project=project, user=request.user))
+
+
+class LabelClassView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("project", str, required=True)],
+        responses={200: s.LabelClassSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        project = get_object_or_404(
+            projects_for_user(user=request.user), slug=request.query_params.get("project", "")
+        )
+        return Response(selectors.label_classes_of(project=project))
+
+    @extend_schema(request=s.LabelClassCreateSerializer, responses={201: s.LabelClassSerializer})
+    def post(self, request: Request) -> Response:
+        data = s.LabelClassCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = get_object_or_404(
+            projects_for_user(user=request.user), slug=data.validated_data["project"]
+        )
+        require_role(
+            user=request.user, project=project, allowed=MANAGE_ROLES, doing="add label classes"
+        )
+        label = label_services.label_class_create(
+            project=project,
+            name=data.validated_data["name"],
+            color=data.validated_data["color"],
+            by=request.user,
+        )
+        return Response(s.LabelClassSerializer(label).data, status=status.HTTP_201_CREATED)
+
+
+class AssignmentView(APIView):
+    @extend_schema(request=s.AssignmentSerializer, responses={201: dict})
+    def post(self, request: Request) -> Response:
+        data = s.AssignmentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        video = get_object_or_404(
+            videos_for_user(user=request.user), pk=data.validated_data["video"]
+        )
+        require_role(
+            user=request.user, project=video.project_id, allowed=MANAGE_ROLES, doing="assign"
+        )
+        user = get_object_or_404(
+            get_user_model(), username=data.validated_data["username"], is_active=True
+        )
+        queue_services.video_assign(video=video, user=user, by=request.user)
+        return Response(
+            {"video": video.pk, "username": user.get_username()}, status=status.HTTP_201_CREATED
+        )

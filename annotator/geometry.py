@@ -1,0 +1,363 @@
+"""Shapes: validation (shapely), the one rasterisation function, masks -> shapes, IoU, brush.
+
+Shapes are `[{"label": str, "polygons": [[outer, hole, ...], ...]}]`; a ring is a list of
+`[x, y]` points in image pixel coordinates, closed implicitly (the first point is not repeated).
+
+Coordinate convention (used by `rasterize` and everything built on it): the image plane is
+continuous, (0, 0) is the top-left corner of the top-left pixel, and pixel (column c, row r)
+covers [c, c+1) x [r, r+1) with its centre at (c + 0.5, r + 0.5). A pixel belongs to a polygon
+when its centre lies inside the polygon (even-odd rule, so holes are holes). A centre exactly on
+an edge counts as inside on left/top edges and outside on right/bottom edges, so two polygons
+sharing an edge never both claim a pixel, and the rectangle [0, 10] x [0, 10] is exactly 100
+pixels. Django-free: exports, metrics and mlbackend may import this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import cv2
+import numpy as np
+import shapely
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+
+Ring = list[list[float]]
+PolygonRings = list[Ring]
+Shapes = list[dict[str, Any]]
+
+MAX_VERTICES_PER_POLYGON = 10_000
+MAX_POLYGONS = 500
+MIN_AREA = 0.5  # px^2; repaired fragments smaller than this are dropped
+DECIMALS = 2
+DEFAULT_LABEL_VALUES: dict[str, int] = {"facial_nerve": 1}
+
+
+class GeometryError(ValueError):
+    """Shapes that cannot be saved; `problems` lists each reason for the user."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _ring(raw: Any, where: str, width: int, height: int) -> Ring:
+    if not isinstance(raw, list) or not all(
+        isinstance(p, list | tuple)
+        and len(p) == 2
+        and all(type(v) in (int, float) for v in p)  # not bool, not strings
+        for p in raw
+    ):
+        raise GeometryError([f"{where}: a ring must be a list of [x, y] number pairs"])
+    if len(raw) < 3:
+        raise GeometryError([f"{where}: a ring needs at least 3 distinct vertices"])
+    pts = np.asarray(raw, dtype=np.float64)
+    if not np.isfinite(pts).all():
+        raise GeometryError([f"{where}: coordinates must be finite numbers"])
+    eps = 1e-6
+    outside = (pts[:, 0] < -eps) | (pts[:, 0] > width + eps)
+    outside |= (pts[:, 1] < -eps) | (pts[:, 1] > height + eps)
+    if outside.any():
+        x, y = pts[np.argmax(outside)]
+        raise GeometryError(
+            [f"{where}: point ({x:.1f}, {y:.1f}) lies outside the {width}x{height} image"]
+        )
+    pts[:, 0] = np.clip(pts[:, 0], 0, width)
+    pts[:, 1] = np.clip(pts[:, 1], 0, height)
+    pts = np.round(pts, DECIMALS)
+    keep = np.ones(len(pts), dtype=bool)
+    keep[1:] = np.any(pts[1:] != pts[:-1], axis=1)  # drop repeated consecutive points
+    pts = pts[keep]
+    if len(pts) > 1 and (pts[0] == pts[-1]).all():
+        pts = pts[:-1]  # an explicitly closed ring: drop the repeated first point
+    if len(pts) < 3:
+        raise GeometryError([f"{where}: a ring needs at least 3 distinct vertices"])
+    return pts.tolist()
+
+
+def _repair(poly: Polygon) -> list[Polygon]:
+    fixed = shapely.make_valid(poly)
+    return [p for p in _polygons_of(fixed) if p.area >= MIN_AREA]
+
+
+def _polygons_of(geom: BaseGeometry) -> list[Polygon]:
+    if isinstance(geom, Polygon):
+        return [] if geom.is_empty else [geom]
+    if hasattr(geom, "geoms"):
+        return [p for g in geom.geoms for p in _polygons_of(g)]
+    return []
+
+
+def _rings_of(poly: Polygon) -> PolygonRings:
+    def ring(coords: Any) -> Ring:
+        pts = [[round(x, DECIMALS), round(y, DECIMALS)] for x, y in list(coords)[:-1]]
+        return pts
+
+    return [ring(poly.exterior.coords), *[ring(h.coords) for h in poly.interiors]]
+
+
+def _polygon(raw: Any, where: str, width: int, height: int, repair: bool) -> list[PolygonRings]:
+    if not isinstance(raw, list) or not raw:
+        raise GeometryError([f"{where}: a polygon is a non-empty list of rings (outer, holes...)"])
+    rings = [
+        _ring(r, f"{where} {'outer ring' if i == 0 else f'hole {i}'}", width, height)
+        for i, r in enumerate(raw)
+    ]
+    count = sum(len(r) for r in rings)
+    if count > MAX_VERTICES_PER_POLYGON:
+        raise GeometryError(
+            [f"{where}: {count} vertices, more than the limit of {MAX_VERTICES_PER_POLYGON}"]
+        )
+    poly = Polygon(rings[0], rings[1:])
+    if poly.is_valid and poly.area > 0:
+        return [rings]
+    if not repair:
+        reason = shapely.is_valid_reason(poly) if not poly.is_valid else "it has no area"
+        raise GeometryError([f"{where} is not a simple polygon: {reason}"])
+    return [_rings_of(p) for p in _repair(poly)]
+
+
+def shapes_validate(
+    raw: Any,
+    *,
+    width: int,
+    height: int,
+    labels: Iterable[str],
+    repair: bool = False,
+) -> Shapes:
+    """Checked, normalised shapes (one entry per label, in `labels` order), or GeometryError.
+
+    With `repair`, self-intersecting polygons are fixed with shapely's make_valid (possibly
+    into several polygons); without it they are refused with the reason and place."""
+    known = list(labels)
+    if not isinstance(raw, list):
+        raise GeometryError(["shapes must be a list of {label, polygons}"])
+    by_label: dict[str, list[PolygonRings]] = {}
+    problems: list[str] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or not isinstance(item.get("polygons"), list):
+            problems.append(f"shape {i + 1}: needs 'label' and a list of 'polygons'")
+            continue
+        label = item.get("label")
+        if label not in known:
+            problems.append(f"shape {i + 1}: unknown label {str(label)[:64]!r}")
+            continue
+        for j, poly in enumerate(item["polygons"]):
+            try:
+                by_label.setdefault(label, []).extend(
+                    _polygon(poly, f"{label} polygon {j + 1}", width, height, repair)
+                )
+            except GeometryError as exc:
+                problems.extend(exc.problems)
+    if problems:
+        raise GeometryError(problems)
+    total = sum(len(p) for p in by_label.values())
+    if total > MAX_POLYGONS:
+        raise GeometryError([f"{total} polygons, more than the limit of {MAX_POLYGONS}"])
+    return [{"label": lb, "polygons": by_label[lb]} for lb in known if by_label.get(lb)]
+
+
+def vertex_count(shapes: Shapes) -> int:
+    return sum(len(r) for s in shapes for p in s["polygons"] for r in p)
+
+
+# --- rasterisation ----------------------------------------------------------------------------
+
+
+def _fill_polygon(out: np.ndarray, rings: Sequence[Sequence[Sequence[float]]]) -> None:
+    """Set to True the pixels of `out` whose centres lie inside the polygon (even-odd)."""
+    height, width = out.shape
+    starts, ends = [], []
+    for ring in rings:
+        pts = np.asarray(ring, dtype=np.float64)
+        starts.append(pts)
+        ends.append(np.roll(pts, -1, axis=0))
+    p0, p1 = np.concatenate(starts), np.concatenate(ends)
+    y_lo, y_hi = np.minimum(p0[:, 1], p1[:, 1]), np.maximum(p0[:, 1], p1[:, 1])
+    # Rows whose centre y = r + 0.5 satisfies y_lo <= y < y_hi (half-open: no double counting).
+    r_first = np.clip(np.ceil(y_lo - 0.5), 0, height).astype(np.int64)
+    r_last = np.clip(np.ceil(y_hi - 0.5), 0, height).astype(np.int64)  # exclusive
+    counts = np.maximum(r_last - r_first, 0)
+    if counts.sum() == 0:
+        return
+    edge = np.repeat(np.arange(len(p0)), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    rows = r_first[edge] + offsets
+    yc = rows + 0.5
+    a, b = p0[edge], p1[edge]
+    x = a[:, 0] + (yc - a[:, 1]) * (b[:, 0] - a[:, 0]) / (b[:, 1] - a[:, 1])
+    # A crossing at x flips "inside" for every pixel whose centre c + 0.5 is > x.
+    cols = np.clip(np.floor(x - 0.5).astype(np.int64) + 1, 0, width)
+    r0, r1 = int(rows.min()), int(rows.max()) + 1
+    c0 = int(cols.min())
+    c1 = min(width, max(c0, int(np.ceil(max(p0[:, 0].max(), p1[:, 0].max())))) + 1)
+    span = c1 - c0 + 1
+    flat = (rows - r0) * span + (cols - c0)
+    crossings = np.bincount(flat, minlength=(r1 - r0) * span).reshape(r1 - r0, span)
+    inside = (np.cumsum(crossings[:, : c1 - c0], axis=1) & 1).astype(bool)
+    out[r0:r1, c0:c1] |= inside
+
+
+def rasterize(
+    shapes: Shapes,
+    width: int,
+    height: int,
+    *,
+    label_values: Mapping[str, int] | None = None,
+) -> np.ndarray:
+    """The class-index mask (H, W) uint8 of `shapes`: 0 background, `label_values[label]` inside.
+
+    THE rasterisation of NerveMark: exports, metrics and display checks all call this.
+    Pixel-centre rule (see the module docstring); holes by even-odd within each polygon;
+    polygons of one label are OR-ed; where labels overlap the higher value wins. Unknown labels
+    raise ValueError (default mapping: {"facial_nerve": 1})."""
+    values = dict(label_values or DEFAULT_LABEL_VALUES)
+    mask = np.zeros((height, width), dtype=np.uint8)
+    order = sorted(shapes, key=lambda s: values.get(s["label"], -1))
+    for shape in order:
+        if shape["label"] not in values:
+            raise ValueError(f"label {shape['label']!r} has no class value")
+        value = values[shape["label"]]
+        if not 0 < value < 256:
+            raise ValueError(f"class value {value} of {shape['label']!r} is not in 1..255")
+        label_mask = np.zeros((height, width), dtype=bool)
+        for rings in shape["polygons"]:
+            _fill_polygon(label_mask, rings)
+        mask[label_mask] = value
+    return mask
+
+
+def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Foreground IoU of two class-index masks (a pixel agrees when both give the same class);
+    1.0 when both are empty (both say "not visible")."""
+    fg_a, fg_b = a > 0, b > 0
+    union = np.count_nonzero(fg_a | fg_b)
+    if union == 0:
+        return 1.0
+    return float(np.count_nonzero(fg_a & fg_b & (a == b)) / union)
+
+
+def shapes_iou(
+    a: Shapes, b: Shapes, width: int, height: int, *, label_values: Mapping[str, int] | None = None
+) -> float:
+    return mask_iou(
+        rasterize(a, width, height, label_values=label_values),
+        rasterize(b, width, height, label_values=label_values),
+    )
+
+
+def mask_to_shapes(
+    mask: np.ndarray,
+    label_names: Mapping[int, str],
+    *,
+    tolerance: float = 1.0,
+    min_area: float = 16.0,
+) -> Shapes:
+    """Polygons (with holes) from a class-index mask: the inverse of `rasterize` up to
+    `tolerance` px. Components smaller than `min_area` px^2 (isolated pixels) are dropped."""
+    out: Shapes = []
+    for value, name in sorted(label_names.items()):
+        binary = (mask == value).astype(np.uint8)
+        if not binary.any():
+            continue
+        # Contours trace pixel centres; the outline of the pixel squares is half a pixel out.
+        contours, hierarchy = cv2.findContours(binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        polys: list[Polygon] = []
+        for i in range(len(contours)):
+            if hierarchy[0][i][3] != -1:
+                continue  # a hole; taken with its parent below
+            holes = []
+            child = hierarchy[0][i][2]
+            while child != -1:
+                holes.append(contours[child][:, 0, :].astype(float) + 0.5)
+                child = hierarchy[0][child][0]
+            shell = contours[i][:, 0, :].astype(float) + 0.5
+            if len(shell) < 3:
+                continue
+            poly = Polygon(shell, [h for h in holes if len(h) >= 3]).buffer(0.5, join_style=2)
+            polys.extend(_polygons_of(poly))
+        kept = [p.simplify(tolerance, preserve_topology=True) for p in polys if p.area >= min_area]
+        rings = [_clip_rings(p, mask.shape[1], mask.shape[0]) for p in kept if not p.is_empty]
+        if rings:
+            out.append({"label": name, "polygons": [r for r in rings if r]})
+    return [s for s in out if s["polygons"]]
+
+
+def _clip_rings(poly: Polygon, width: int, height: int) -> PolygonRings:
+    clipped = poly.intersection(shapely.box(0, 0, width, height))
+    parts = _polygons_of(clipped)
+    return _rings_of(max(parts, key=lambda p: p.area)) if parts else []
+
+
+# --- boolean operations and transforms ---------------------------------------------------------
+
+
+def shapes_to_geometries(shapes: Shapes) -> dict[str, MultiPolygon]:
+    out: dict[str, MultiPolygon] = {}
+    for shape in shapes:
+        polys = [Polygon(rings[0], rings[1:]) for rings in shape["polygons"]]
+        union = shapely.union_all([shapely.make_valid(p) for p in polys])
+        out[shape["label"]] = MultiPolygon(_polygons_of(union))
+    return out
+
+
+def geometries_to_shapes(geoms: Mapping[str, BaseGeometry], labels: Iterable[str]) -> Shapes:
+    out: Shapes = []
+    for label in labels:
+        geom = geoms.get(label)
+        if geom is None:
+            continue
+        polys = [p for p in _polygons_of(geom) if p.area >= MIN_AREA]
+        if polys:
+            out.append({"label": label, "polygons": [_rings_of(p) for p in polys]})
+    return out
+
+
+def shapes_brush(
+    shapes: Shapes,
+    *,
+    label: str,
+    stroke: Sequence[Sequence[float]],
+    radius: float,
+    erase: bool,
+    width: int,
+    height: int,
+    labels: Iterable[str],
+) -> Shapes:
+    """Add a round brush stroke to `label`'s area, or (erase) cut it from every label."""
+    pts = [(float(x), float(y)) for x, y in stroke]
+    line = Point(pts[0]) if len(set(pts)) == 1 else LineString(pts)
+    stamp = line.buffer(radius, quad_segs=8).intersection(shapely.box(0, 0, width, height))
+    geoms: dict[str, BaseGeometry] = dict(shapes_to_geometries(shapes))
+    if erase:
+        geoms = {lb: g.difference(stamp) for lb, g in geoms.items()}
+    else:
+        geoms[label] = geoms[label].union(stamp) if label in geoms else stamp
+    return geometries_to_shapes(geoms, labels)
+
+
+def shapes_repair(shapes: Shapes, *, labels: Iterable[str]) -> Shapes:
+    return geometries_to_shapes(shapes_to_geometries(shapes), labels)
+
+
+def shapes_map_points(
+    shapes: Shapes, fn: Callable[[np.ndarray], np.ndarray], *, width: int, height: int
+) -> Shapes:
+    """Move every vertex with `fn((N, 2) array) -> (N, 2) array`, clamped into the image."""
+    out: Shapes = []
+    for shape in shapes:
+        polys = []
+        for rings in shape["polygons"]:
+            moved = []
+            for ring in rings:
+                pts = fn(np.asarray(ring, dtype=np.float64))
+                pts[:, 0] = np.clip(pts[:, 0], 0, width)
+                pts[:, 1] = np.clip(pts[:, 1], 0, height)
+                moved.append(np.round(pts, DECIMALS).tolist())
+            polys.append(moved)
+        out.append({"label": shape["label"], "polygons": polys})
+    return out

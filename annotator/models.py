@@ -1,0 +1,197 @@
+"""Label classes, annotations (polygons), immutable revisions, predictions, claims, assignments."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class LabelClass(models.Model):
+    """One class of a project's masks; `value` is its index in exported masks (0 = background)."""
+
+    project = models.ForeignKey(
+        "datasets.Project", on_delete=models.CASCADE, related_name="label_classes"
+    )
+    name = models.CharField(max_length=64)
+    value = models.PositiveSmallIntegerField()
+    color = models.CharField(max_length=7, default="#f2c94c")  # "#rrggbb"
+
+    class Meta:
+        ordering = ["project", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="labelclass_unique_name"),
+            models.UniqueConstraint(fields=["project", "value"], name="labelclass_unique_value"),
+            models.CheckConstraint(
+                condition=Q(value__gte=1) & Q(value__lte=254), name="labelclass_value_1_254"
+            ),
+            models.CheckConstraint(
+                condition=Q(color__regex=r"^#[0-9a-fA-F]{6}$"), name="labelclass_color_hex"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.value})"
+
+
+class AnnotationStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", "In progress"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class AnnotationSource(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    MODEL = "model", "Model pre-annotation"
+    PROPAGATED = "propagated", "Propagated"
+
+
+class Prediction(models.Model):
+    """A model's proposal for a frame, shown as a separate layer in the editor."""
+
+    frame = models.ForeignKey(
+        "datasets.Frame", on_delete=models.CASCADE, related_name="predictions"
+    )
+    # mlbackend's ModelVersion does not exist yet: a label now, a nullable FK beside it later.
+    model_version_label = models.CharField(max_length=120, blank=True, default="")
+    shapes = models.JSONField(default=list, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["frame", "-created_at", "-id"]
+        indexes = [models.Index(fields=["frame", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True)
+                | (Q(confidence__gte=0) & Q(confidence__lte=1)),
+                name="prediction_confidence_0_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"prediction {self.pk} for frame {self.frame_id}"
+
+
+class Annotation(models.Model):
+    """The one current annotation of a frame. Empty `shapes` means "nerve not visible"; no row
+    means "not annotated". `version` only grows, by one conditional UPDATE per change."""
+
+    frame = models.OneToOneField(
+        "datasets.Frame", on_delete=models.CASCADE, related_name="annotation"
+    )
+    project = models.ForeignKey(
+        "datasets.Project", on_delete=models.CASCADE, related_name="annotations"
+    )
+    shapes = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(
+        max_length=12, choices=AnnotationStatus.choices, default=AnnotationStatus.IN_PROGRESS
+    )
+    source = models.CharField(
+        max_length=12, choices=AnnotationSource.choices, default=AnnotationSource.MANUAL
+    )
+    # The person who last saved shapes (reviews do not change it): whose queue a rejection joins.
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    prediction = models.ForeignKey(
+        Prediction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    prediction_iou = models.FloatField(null=True, blank=True)
+    review_comment = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["frame"]
+        indexes = [
+            models.Index(fields=["project", "status"]),
+            models.Index(fields=["annotator", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=AnnotationStatus.values), name="annotation_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=AnnotationSource.values), name="annotation_source_valid"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="annotation_version_min_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"annotation of frame {self.frame_id} v{self.version}"
+
+    @property
+    def not_visible(self) -> bool:
+        return not self.shapes
+
+
+class RevisionKind(models.TextChoices):
+    SAVE = "save", "Saved"
+    REVIEW = "review", "Reviewed"
+
+
+class AnnotationRevision(models.Model):
+    """An immutable copy of an annotation at one version. Rows are only ever inserted."""
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=8, choices=RevisionKind.choices, default=RevisionKind.SAVE)
+    shapes = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=12, choices=AnnotationStatus.choices)
+    source = models.CharField(max_length=12, choices=AnnotationSource.choices)
+    prediction_iou = models.FloatField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["annotation", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["annotation", "version"], name="revision_unique_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"revision v{self.version} of annotation {self.annotation_id}"
+
+
+class FrameClaim(models.Model):
+    """Who the queue handed a frame to, until when. Expired claims are free to take."""
+
+    frame = models.OneToOneField("datasets.Frame", on_delete=models.CASCADE, related_name="claim")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"frame {self.frame_id} claimed by {self.user_id} until {self.expires_at}"
+
+
+class VideoAssignment(models.Model):
+    """A video given to an annotator: its frames come first in that annotator's queue."""
+
+    video = models.ForeignKey(
+        "datasets.Video", on_delete=models.CASCADE, related_name="assignments"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["video", "user"], name="assignment_unique_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"video {self.video_id} -> user {self.user_id}"

@@ -1,0 +1,228 @@
+"""Saving and reviewing a frame's annotation: one conditional UPDATE per change, one immutable
+revision per version, never last-write-wins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from rest_framework import status as http
+
+from annotator import geometry
+from annotator.models import (
+    Annotation,
+    AnnotationRevision,
+    AnnotationSource,
+    AnnotationStatus,
+    Prediction,
+    RevisionKind,
+)
+from annotator.selectors import label_values
+from config.exceptions import ApplicationError, Conflict
+from datasets.models import Frame, Role
+from datasets.selectors import role_in_project
+from datasets.services.audit import audit_record
+
+SAVE_STATUSES = (AnnotationStatus.IN_PROGRESS, AnnotationStatus.SUBMITTED)
+
+
+class StaleAnnotation(ApplicationError):
+    """The caller's version is not the current one; `current` is what is stored now."""
+
+    status_code = http.HTTP_412_PRECONDITION_FAILED
+
+    def __init__(self, current: Annotation | None) -> None:
+        have = current.version if current else 0
+        super().__init__(
+            f"Someone else saved this frame first (now at version {have}). "
+            "Reload it, or look at both versions and choose.",
+            code="stale_version",
+        )
+        self.current = current
+
+
+def validated_shapes(*, frame: Frame, shapes: Any, repair: bool = False) -> list[dict[str, Any]]:
+    try:
+        return geometry.shapes_validate(
+            shapes,
+            width=frame.width,
+            height=frame.height,
+            labels=label_values(project=frame.video.project_id),
+            repair=repair,
+        )
+    except geometry.GeometryError as exc:
+        raise ApplicationError(
+            f"The shapes cannot be saved: {exc}",
+            code="invalid_geometry",
+            extra={"problems": exc.problems},
+        ) from exc
+
+
+def _prediction_and_iou(
+    *, frame: Frame, shapes: list[dict[str, Any]] | None, prediction_id: int | None
+) -> tuple[Prediction | None, float | None]:
+    """The accepted prediction (else the newest for the frame) and its IoU with `shapes`."""
+    qs = Prediction.objects.filter(frame=frame)
+    if prediction_id is not None:
+        prediction = qs.filter(pk=prediction_id).first()
+        if prediction is None:
+            raise ApplicationError(f"Prediction {prediction_id} is not one of this frame's.")
+    else:
+        prediction = qs.order_by("-created_at", "-id").first()
+    if prediction is None or shapes is None:
+        return prediction, None
+    iou = geometry.shapes_iou(
+        prediction.shapes,
+        shapes,
+        frame.width,
+        frame.height,
+        label_values=label_values(project=frame.video.project_id),
+    )
+    return prediction, round(iou, 6)
+
+
+def _revision(annotation: Annotation, *, kind: str, by: Any, comment: str = "") -> None:
+    AnnotationRevision.objects.create(
+        annotation=annotation,
+        version=annotation.version,
+        kind=kind,
+        shapes=annotation.shapes,
+        status=annotation.status,
+        source=annotation.source,
+        prediction_iou=annotation.prediction_iou,
+        comment=comment,
+        created_by=by,
+    )
+
+
+def annotation_save(
+    *,
+    frame: Frame,
+    user: Any,
+    expected_version: int,
+    shapes: Any = None,
+    status: str | None = None,
+    source: str | None = None,
+    prediction_id: int | None = None,
+    repair: bool = False,
+) -> Annotation:
+    """Save the frame's annotation if it is still at `expected_version` (0: none exists yet).
+
+    `shapes=None` keeps the stored shapes (a status-only change); `[]` means "nerve not
+    visible". Raises StaleAnnotation (412) when someone else saved first."""
+    if status is not None and status not in SAVE_STATUSES:
+        raise ApplicationError("Only reviewers approve or reject; save as in_progress/submitted.")
+    if source is not None and source not in AnnotationSource.values:
+        raise ApplicationError(f"Unknown source {source!r}.")
+    if shapes is not None:
+        shapes = validated_shapes(frame=frame, shapes=shapes, repair=repair)
+    prediction, iou = _prediction_and_iou(frame=frame, shapes=shapes, prediction_id=prediction_id)
+    now = timezone.now()
+    changes: dict[str, Any] = {"updated_by": user, "updated_at": now}
+    if shapes is not None:
+        changes.update(shapes=shapes, annotator=user, prediction=prediction, prediction_iou=iou)
+    if status is not None:
+        changes["status"] = status
+    if source is not None:
+        changes["source"] = source
+    with transaction.atomic():
+        if expected_version == 0:
+            annotation = _create(frame=frame, changes=changes)
+        else:
+            annotation = _update(
+                frame=frame, user=user, expected_version=expected_version, changes=changes
+            )
+        _revision(annotation, kind=RevisionKind.SAVE, by=user)
+        audit_record(
+            user=user,
+            action="annotation.save",
+            obj=annotation,
+            project=frame.video.project,
+            detail={
+                "frame": frame.pk,
+                "version": annotation.version,
+                "status": annotation.status,
+                "vertices": geometry.vertex_count(annotation.shapes),
+            },
+        )
+    return annotation
+
+
+def _create(*, frame: Frame, changes: dict[str, Any]) -> Annotation:
+    if "shapes" not in changes:
+        raise ApplicationError("A first save needs shapes ([] means the nerve is not visible).")
+    try:
+        with transaction.atomic():  # a savepoint: the losing INSERT must not end the transaction
+            return Annotation.objects.create(
+                frame=frame, project_id=frame.video.project_id, version=1, **changes
+            )
+    except IntegrityError:
+        raise StaleAnnotation(Annotation.objects.filter(frame=frame).first()) from None
+
+
+def _update(
+    *, frame: Frame, user: Any, expected_version: int, changes: dict[str, Any]
+) -> Annotation:
+    role = role_in_project(user=user, project=frame.video.project_id)
+    rows = Annotation.objects.filter(frame=frame, version=expected_version)
+    if role == Role.ANNOTATOR:  # an approved mask is changed by data managers only
+        rows = rows.exclude(status=AnnotationStatus.APPROVED)
+    updated = rows.update(version=F("version") + 1, **changes)
+    current = Annotation.objects.filter(frame=frame).first()
+    if updated == 1 and current is not None:
+        return current
+    if current is not None and current.version == expected_version:
+        raise Conflict(
+            "This frame's annotation is approved; only a data manager can change it now.",
+            code="approved",
+        )
+    raise StaleAnnotation(current)
+
+
+def annotation_review(
+    *,
+    frame: Frame,
+    user: Any,
+    expected_version: int,
+    approve: bool,
+    comment: str = "",
+) -> Annotation:
+    """Approve or reject (with a comment) a submitted annotation at `expected_version`."""
+    comment = comment.strip()
+    if not approve and not comment:
+        raise ApplicationError("Say what to fix: a rejection needs a comment.")
+    now = timezone.now()
+    new_status = AnnotationStatus.APPROVED if approve else AnnotationStatus.REJECTED
+    with transaction.atomic():
+        updated = Annotation.objects.filter(
+            Q(frame=frame, version=expected_version, status=AnnotationStatus.SUBMITTED)
+        ).update(
+            version=F("version") + 1,
+            status=new_status,
+            review_comment=comment,
+            reviewed_by=user,
+            reviewed_at=now,
+            updated_by=user,
+            updated_at=now,
+        )
+        current = Annotation.objects.filter(frame=frame).first()
+        if current is None:
+            raise ApplicationError("This frame has no annotation to review.", code="not_annotated")
+        if updated != 1:
+            if current.version != expected_version:
+                raise StaleAnnotation(current)
+            raise Conflict(
+                f"Only submitted annotations can be reviewed; this one is {current.status}.",
+                code="not_submitted",
+            )
+        _revision(current, kind=RevisionKind.REVIEW, by=user, comment=comment)
+        audit_record(
+            user=user,
+            action="annotation.review",
+            obj=current,
+            project=frame.video.project,
+            detail={"frame": frame.pk, "decision": new_status, "version": current.version},
+        )
+    return current

@@ -1,0 +1,162 @@
+"""`python -m mlbackend {train,evaluate,predict}`: the pure core from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from mlbackend.nn.config import ARCHITECTURES, model_config
+from mlbackend.training.config import Progress, TrainConfig
+
+
+def _train_parser(sub) -> None:
+    p = sub.add_parser("train", help="train a model on a layout-v1 dataset (train/val splits)")
+    p.add_argument("--data", required=True, type=Path)
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--arch", default="improved_unet", choices=ARCHITECTURES)
+    p.add_argument("--epochs", type=int, default=50)
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    p.add_argument("--image-size", type=int, default=256)
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--weight-decay", type=float, default=1e-4)
+    p.add_argument("--warmup-epochs", type=float, default=1.0)
+    p.add_argument("--patience", type=int, default=10)
+    p.add_argument("--focal-gamma", type=float, default=None, help="use Dice + focal loss")
+    p.add_argument("--no-augment", action="store_true")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--num-workers", type=int, default=-1, help="-1: auto")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--compile", action="store_true", help="torch.compile (CUDA only)")
+    p.add_argument("--base-width", type=int, default=None)
+    p.add_argument("--encoder-weights", default=None, help="local safetensors file")
+    for flag in ("cbam", "coord-attention", "full-scale-skips", "odconv"):
+        p.add_argument(f"--no-{flag}", action="store_true", help=f"ablation: disable {flag}")
+
+
+def _eval_parser(sub) -> None:
+    p = sub.add_parser("evaluate", help="metrics of saved weights on one split")
+    p.add_argument("--data", required=True, type=Path)
+    p.add_argument("--weights", required=True, type=Path)
+    p.add_argument("--split", default="test", choices=("train", "val", "test"))
+    p.add_argument("--out", type=Path, default=None, help="write the report as JSON")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--device", default="auto")
+
+
+def _predict_parser(sub) -> None:
+    p = sub.add_parser("predict", help="polygons + scores for image files, as JSON")
+    p.add_argument("--weights", required=True, type=Path)
+    p.add_argument("images", nargs="+", type=Path)
+    p.add_argument("--tolerance", type=float, default=0.5)
+    p.add_argument("--min-area", type=float, default=16.0)
+    p.add_argument("--out", type=Path, default=None)
+
+
+def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
+    model = model_config(args.arch, base_width=args.base_width)
+    model = replace(
+        model,
+        cbam=model.cbam and not args.no_cbam,
+        coord_attention=model.coord_attention and not args.no_coord_attention,
+        full_scale_skips=model.full_scale_skips and not args.no_full_scale_skips,
+        odconv=model.odconv and not args.no_odconv,
+    )
+    return TrainConfig(
+        model=model,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        image_size=args.image_size,
+        lr=args.lr,
+        weight_decay=args.weight_decay,
+        warmup_epochs=args.warmup_epochs,
+        patience=args.patience,
+        focal_gamma=args.focal_gamma,
+        augment=not args.no_augment,
+        seed=args.seed,
+        num_workers=args.num_workers,
+        device=args.device,
+        compile=args.compile,
+        encoder_weights=args.encoder_weights,
+    )
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from mlbackend.training.loop import train
+
+    config = train_config_from_args(args)
+    bar = tqdm(total=None, unit="step", dynamic_ncols=True)
+
+    def on_progress(p: Progress) -> None:
+        bar.total = p.total_steps
+        bar.n = p.step
+        if p.phase == "train":
+            bar.set_postfix(epoch=f"{p.epoch}/{p.epochs}", loss=f"{p.loss:.4f}", lr=f"{p.lr:.2e}")
+        elif p.phase == "epoch_end" and p.val:
+            bar.write(
+                f"epoch {p.epoch}: val nerve_iou={p.val['nerve_iou']:.4f} "
+                f"miou_bg={p.val['miou_bg']:.4f} best={p.best_val_nerve_iou}"
+            )
+        bar.refresh()
+
+    result = train(config, args.data, args.out, on_progress, resume=args.resume)
+    bar.close()
+    print(
+        f"weights: {result.weights}  best epoch {result.best_epoch}  "
+        f"val nerve_iou {result.best_val_nerve_iou}  ({result.selection})"
+    )
+    if result.leaking_patients:
+        print(f"WARNING: patients in several splits: {result.leaking_patients}", file=sys.stderr)
+    return 0
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from mlbackend.evaluation.report import evaluate, format_report
+
+    report = evaluate(
+        weights=args.weights,
+        data=args.data,
+        split=args.split,
+        out=args.out,
+        batch_size=args.batch_size,
+        device=args.device,
+    )
+    print(format_report(report))
+    return 0
+
+
+def _run_predict(args: argparse.Namespace) -> int:
+    from mlbackend.data.manifest import read_image
+    from mlbackend.inference import frame_scores, load_model, mask_to_polygons, predict
+
+    model, meta = load_model(args.weights)
+    results = []
+    for path in args.images:
+        probs = predict(model, read_image(path), input_size=meta.get("image_size"))[0]
+        polygons = mask_to_polygons(
+            probs.argmax(0) == 1, tolerance=args.tolerance, min_area=args.min_area
+        )
+        results.append({"image": str(path), "polygons": polygons, **frame_scores(probs)})
+    text = json.dumps(results, indent=1)
+    if args.out:
+        args.out.write_text(text)
+    else:
+        print(text)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mlbackend", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    _train_parser(sub)
+    _eval_parser(sub)
+    _predict_parser(sub)
+    args = parser.parse_args(argv)
+    runners = {"train": _run_train, "evaluate": _run_evaluate, "predict": _run_predict}
+    return runners[args.command](args)

@@ -1,0 +1,145 @@
+"""Evaluate a model on one split: dataset-level and per-patient metrics, and frames/s."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from mlbackend.data.manifest import FrameRecord, read_image, read_manifest, read_mask
+from mlbackend.evaluation.metrics import METRICS, all_metrics, confusion_matrix, per_patient_summary
+from mlbackend.inference.predict import predict
+from mlbackend.nn.serialization import load_model
+
+
+def _shape_groups(frames: Sequence[FrameRecord], batch_size: int):
+    """Consecutive frames of one image size, at most batch_size at a time (decoded)."""
+    batch: list[tuple[FrameRecord, np.ndarray]] = []
+    for frame in frames:
+        image = read_image(frame.image)
+        if batch and (len(batch) == batch_size or batch[0][1].shape != image.shape):
+            yield batch
+            batch = []
+        batch.append((frame, image))
+    if batch:
+        yield batch
+
+
+def evaluate_frames(
+    model: nn.Module,
+    frames: Sequence[FrameRecord],
+    *,
+    num_classes: int,
+    input_size: int | None,
+    batch_size: int = 8,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Metrics of `model` on `frames`, masks compared at their original resolution."""
+    if not frames:
+        raise ValueError("no frames to evaluate")
+    total = np.zeros((num_classes, num_classes), dtype=np.int64)
+    per_patient: dict[str, np.ndarray] = {}
+    seconds = 0.0
+    for batch in _shape_groups(frames, batch_size):
+        images = np.stack([image for _, image in batch])
+        start = time.perf_counter()
+        probs = predict(model, images, input_size=input_size, batch_size=batch_size)
+        seconds += time.perf_counter() - start
+        for (frame, _), p in zip(batch, probs, strict=True):
+            mask = read_mask(frame.mask)
+            if mask.shape != p.shape[1:]:
+                raise ValueError(f"frame {frame.id!r}: mask {mask.shape} != image {p.shape[1:]}")
+            cm = confusion_matrix(p.argmax(0), mask, num_classes)
+            total += cm
+            per_patient[frame.patient] = per_patient.get(frame.patient, 0) + cm
+    table, summary = per_patient_summary(per_patient, n_boot=n_boot, seed=seed)
+    return {
+        **all_metrics(total),
+        "num_frames": len(frames),
+        "num_patients": len(per_patient),
+        "confusion_matrix": total.tolist(),
+        "per_patient": table,
+        "per_patient_summary": summary,
+        "frames_per_second": len(frames) / seconds if seconds > 0 else math.nan,
+    }
+
+
+def evaluate(
+    *,
+    weights: str | Path,
+    data: str | Path,
+    split: str = "test",
+    out: str | Path | None = None,
+    batch_size: int = 8,
+    device: str = "auto",
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Evaluate a saved model (safetensors + embedded config) on one split of a v1 dataset."""
+    dev = torch.device(
+        "cuda"
+        if device == "auto" and torch.cuda.is_available()
+        else ("cpu" if device == "auto" else device)
+    )
+    model, meta = load_model(weights, dev)
+    manifest = read_manifest(data)
+    if manifest.num_classes != meta["model_config"].num_classes:
+        raise ValueError(
+            f"dataset has {manifest.num_classes} classes, model {meta['model_config'].num_classes}"
+        )
+    report = evaluate_frames(
+        model,
+        manifest.split(split),
+        num_classes=manifest.num_classes,
+        input_size=meta.get("image_size"),
+        batch_size=batch_size,
+        seed=seed,
+    )
+    report = {
+        "split": split,
+        "weights": str(weights),
+        "device": str(dev),
+        "arch": meta["model_config"].arch,
+        **report,
+    }
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(jsonable(report), indent=2, sort_keys=True))
+    return report
+
+
+def jsonable(value: Any) -> Any:
+    """NaN -> null so the JSON is standard."""
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """A plain-text table: dataset-level metrics, per-patient rows, mean and 95% CI."""
+    names = list(METRICS)
+    lines = [
+        f"split={report.get('split', '?')}  frames={report['num_frames']}  "
+        f"patients={report['num_patients']}  frames/s={report['frames_per_second']:.1f}",
+        "",
+        f"{'':<14}" + "".join(f"{n:>12}" for n in names),
+        f"{'dataset':<14}" + "".join(f"{report[n]:>12.4f}" for n in names),
+    ]
+    for code, row in report["per_patient"].items():
+        lines.append(f"{code[:14]:<14}" + "".join(f"{row[n]:>12.4f}" for n in names))
+    s = report["per_patient_summary"]
+    lines.append(f"{'patient mean':<14}" + "".join(f"{s[n]['mean']:>12.4f}" for n in names))
+    ci = "".join(f"{s[n]['ci_low']:>5.3f}-{s[n]['ci_high']:<5.3f} " for n in names)
+    lines.append(f"{'95% CI':<14} " + ci)
+    return "\n".join(lines)

@@ -1,0 +1,313 @@
+"""`train(config, data, out_dir, on_progress)`: fit on train, select on val, never read test.
+
+out_dir after a run:
+  checkpoint.pt      last epoch: model, optimizer, schedule step, epoch, RNG states, config
+  best.safetensors   best-on-val weights so far (+ best.json)
+  model.safetensors  the selected final weights, config in metadata (+ model.json)
+  train_config.json, history.json, result.json
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file
+from torch import nn
+from torch.utils.data import DataLoader
+
+from mlbackend.data.augment import AugmentConfig
+from mlbackend.data.dataset import EpochSampler, SegmentationDataset
+from mlbackend.data.manifest import read_manifest
+from mlbackend.evaluation.report import evaluate_frames, jsonable
+from mlbackend.nn.losses import DiceCELoss
+from mlbackend.nn.registry import build_model
+from mlbackend.nn.serialization import save_weights
+from mlbackend.training.checkpoint import (
+    load_checkpoint,
+    rng_state,
+    save_checkpoint,
+    seed_everything,
+    set_rng_state,
+)
+from mlbackend.training.config import Progress, TrainConfig, lr_at
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class TrainState:
+    epoch: int = 0  # epochs completed
+    step: int = 0
+    best_metric: float = -math.inf
+    best_epoch: int = 0
+    bad_epochs: int = 0
+    stopped_early: bool = False
+    history: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    weights: Path
+    best_epoch: int
+    best_val_nerve_iou: float | None
+    epochs_run: int
+    stopped_early: bool
+    selection: str
+    history: list[dict[str, Any]]
+    leaking_patients: list[str]
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def _load_encoder_weights(model: nn.Module, path: str) -> None:
+    encoder = getattr(model, "encoder", None)
+    if encoder is None:
+        raise ValueError(f"encoder_weights given but {type(model).__name__} has no .encoder")
+    state = {k.removeprefix("encoder."): v for k, v in load_file(path).items()}
+    try:
+        encoder.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise ValueError(f"encoder weights {path!r} do not fit this encoder: {exc}") from exc
+
+
+def _loader(ds: SegmentationDataset, cfg: TrainConfig, device: torch.device) -> DataLoader:
+    workers = cfg.num_workers
+    if workers < 0:  # auto: worker processes feed an accelerator; inline on CPU (no contention)
+        workers = min(8, os.cpu_count() or 1) if device.type == "cuda" else 0
+    return DataLoader(
+        ds,
+        batch_size=cfg.batch_size,
+        sampler=EpochSampler(len(ds), epoch=0, seed=cfg.seed),
+        num_workers=workers,
+        pin_memory=device.type == "cuda",
+        persistent_workers=workers > 0,
+        drop_last=len(ds) >= cfg.batch_size,
+    )
+
+
+def _autocast(device: torch.device, config: TrainConfig):
+    if device.type == "cuda" and config.amp:
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def _build(config: TrainConfig, device: torch.device) -> tuple[nn.Module, torch.optim.Optimizer]:
+    seed_everything(config.seed)
+    model = build_model(config.model)
+    if config.encoder_weights:
+        _load_encoder_weights(model, config.encoder_weights)
+    model.to(device)
+    if device.type == "cuda" and config.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    decay = config.weight_decay
+    return model, torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=decay)
+
+
+def train(
+    config: TrainConfig,
+    data: str | Path,
+    out_dir: str | Path,
+    on_progress: ProgressCallback | None = None,
+    *,
+    resume: bool = False,
+) -> TrainResult:
+    out, notify = Path(out_dir), on_progress or (lambda _p: None)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = read_manifest(data)
+    if manifest.num_classes != config.model.num_classes:
+        raise ValueError(
+            f"dataset has {manifest.num_classes} classes, model expects {config.model.num_classes}"
+        )
+    train_frames, val_frames = manifest.split("train"), manifest.split("val")
+    if not train_frames:
+        raise ValueError(f"dataset {str(data)!r} has no train frames")
+    device = resolve_device(config.device)
+    model, optimizer = _build(config, device)
+    augment = AugmentConfig() if config.augment else None
+    loader = _loader(
+        SegmentationDataset(train_frames, config.image_size, augment, config.seed), config, device
+    )
+    total_steps = config.epochs * len(loader)
+    state, ckpt_path = TrainState(history=[]), out / "checkpoint.pt"
+    if resume and ckpt_path.exists():
+        state = _restore(ckpt_path, config, model, optimizer, device)
+    (out / "train_config.json").write_text(json.dumps(config.to_dict(), indent=2))
+    step_model = torch.compile(model) if config.compile and device.type == "cuda" else model
+    epoch_args = (step_model, loader, optimizer, DiceCELoss(config.focal_gamma), state, config)
+    extra = {"image_size": config.image_size, "classes": list(manifest.classes)}
+    for epoch in range(state.epoch, config.epochs):
+        if state.stopped_early:
+            break
+        model.train()
+        loader.sampler.epoch = epoch
+        loss, lr = _train_epoch(*epoch_args, device, total_steps, epoch, notify)
+        val = _validate(model, val_frames, config, manifest.num_classes)
+        _select(state, val, epoch, model, out, config, extra)
+        state.epoch = epoch + 1
+        state.history.append(
+            {"epoch": epoch + 1, "step": state.step, "loss": loss, "lr": lr, "val": val}
+        )
+        _save(ckpt_path, model, optimizer, state, config)
+        best = _finite(state.best_metric)
+        notify(
+            Progress(
+                "epoch_end",
+                epoch + 1,
+                config.epochs,
+                state.step,
+                total_steps,
+                loss=loss,
+                lr=lr,
+                val=val,
+                best_val_nerve_iou=best,
+            )
+        )
+    return _finish(out, state, val_frames, config, total_steps, notify, manifest)
+
+
+def _train_epoch(
+    model,
+    loader,
+    optimizer,
+    loss_fn,
+    state: TrainState,
+    config: TrainConfig,
+    device: torch.device,
+    total_steps: int,
+    epoch: int,
+    notify: ProgressCallback,
+) -> tuple[float, float]:
+    """One pass over the train loader; returns the last step's loss and lr."""
+    warmup = round(config.warmup_epochs * len(loader))
+    loss_value, lr = math.nan, config.lr
+    for images, masks in loader:
+        lr = lr_at(
+            state.step,
+            base_lr=config.lr,
+            warmup_steps=warmup,
+            total_steps=total_steps,
+            min_lr_ratio=config.min_lr_ratio,
+        )
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        images = images.to(device, non_blocking=True)  # (B, 3, S, S)
+        masks = masks.to(device, non_blocking=True)  # (B, S, S)
+        if device.type == "cuda" and config.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        with _autocast(device, config):
+            loss = loss_fn(model(images), masks)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        state.step += 1
+        loss_value = loss.item()
+        notify(
+            Progress(
+                "train", epoch + 1, config.epochs, state.step, total_steps, loss=loss_value, lr=lr
+            )
+        )
+    return loss_value, lr
+
+
+def _validate(model, frames, config: TrainConfig, num_classes: int) -> dict[str, float] | None:
+    if not frames:
+        return None
+    report = evaluate_frames(
+        model,
+        frames,
+        num_classes=num_classes,
+        input_size=config.image_size,
+        batch_size=config.eval_batch_size,
+        n_boot=200,
+        seed=config.seed,
+    )
+    return {k: report[k] for k in ("miou_bg", "nerve_iou", "nerve_dice", "precision", "recall")}
+
+
+def _select(state: TrainState, val, epoch: int, model, out: Path, config, extra) -> None:
+    """Keep the best-on-val weights; without a val split, the latest epoch is 'best'."""
+    metric = val["nerve_iou"] if val else math.inf
+    metric = -1.0 if math.isnan(metric) else metric
+    if metric > state.best_metric or not val:
+        state.best_metric, state.best_epoch, state.bad_epochs = metric, epoch + 1, 0
+        save_weights(model, out / "best.safetensors", config.model, extra)
+    else:
+        state.bad_epochs += 1
+        state.stopped_early = state.bad_epochs >= config.patience
+
+
+def _save(path: Path, model, optimizer, state: TrainState, config: TrainConfig) -> None:
+    save_checkpoint(
+        path,
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": {"step": state.step},
+            "epoch": state.epoch,
+            "rng": rng_state(),
+            "config": config.to_dict(),
+            "state": asdict(state),
+        },
+    )
+
+
+def _restore(path: Path, config: TrainConfig, model, optimizer, device) -> TrainState:
+    ckpt = load_checkpoint(path, map_location=device)
+    saved = TrainConfig.from_dict(ckpt["config"])
+    if saved != config:
+        diff = sorted(k for k, v in config.to_dict().items() if saved.to_dict()[k] != v)
+        raise ValueError(f"cannot resume: config differs from the checkpoint's in {diff}")
+    model.load_state_dict(ckpt["model"])
+    optimizer.load_state_dict(ckpt["optimizer"])
+    set_rng_state(ckpt["rng"])
+    return TrainState(**ckpt["state"])
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def _finish(out: Path, state: TrainState, val_frames, config, total_steps, notify, manifest):
+    shutil.copyfile(out / "best.safetensors", out / "model.safetensors")
+    shutil.copyfile(out / "best.json", out / "model.json")
+    result = TrainResult(
+        weights=out / "model.safetensors",
+        best_epoch=state.best_epoch,
+        best_val_nerve_iou=_finite(state.best_metric) if val_frames else None,
+        epochs_run=state.epoch,
+        stopped_early=state.stopped_early,
+        selection="best val nerve_iou" if val_frames else "last epoch (no val split)",
+        history=state.history or [],
+        leaking_patients=manifest.patients_in_several_splits(),
+    )
+    (out / "history.json").write_text(json.dumps(jsonable(result.history), indent=2))
+    summary = {k: v for k, v in asdict(result).items() if k != "history"}
+    (out / "result.json").write_text(
+        json.dumps(jsonable({**summary, "weights": str(result.weights)}), indent=2)
+    )
+    notify(
+        Progress(
+            "done",
+            state.epoch,
+            config.epochs,
+            state.step,
+            total_steps,
+            best_val_nerve_iou=result.best_val_nerve_iou,
+        )
+    )
+    return result
