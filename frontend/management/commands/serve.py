@@ -37,8 +37,31 @@ class Command(BaseCommand):
             "-n",
             "local@%h",
         ]
-        web = [python, "manage.py", "runserver", addr, "--noreload"]
-        procs = [subprocess.Popen(worker), subprocess.Popen(web)]  # noqa: S603
+        # gunicorn, not runserver: runserver's split header/body writes cost ~45 ms a request
+        # against the client's delayed ACK (measured in bench/bench_annotation_api.py).
+        web = [
+            python,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            addr,
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--timeout",
+            "300",
+            "--access-logfile",
+            "-",
+        ]
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get(
+                "DJANGO_SETTINGS_MODULE", "config.settings.base"
+            ),
+        }
+        procs = [subprocess.Popen(worker, env=env), subprocess.Popen(web, env=env)]  # noqa: S603
         self.stdout.write(self.style.SUCCESS(f"\nNerveMark is running at http://{addr}/"))
         self.stdout.write("Press Ctrl-C to stop the web server and the worker.\n")
         try:
