@@ -6,7 +6,9 @@ for the rest of the video if the keyframes turn out to be sparser than the sampl
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,10 @@ from datasets.video import quality
 from datasets.video.errors import VideoError
 
 SEEK_GAP_S = 2.0  # seek only when the next sample is at least this far ahead
+# Frames ahead of the next sample beyond which non-reference frames are not even decoded.
+# Generous, because a frame-threaded decoder hands out frames several packets late.
+SKIP_NONREF_AHEAD = 12
+IN_FLIGHT = 4  # frames being converted/encoded on worker threads at once (bounds memory)
 ROTATE = {90: cv2.ROTATE_90_COUNTERCLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_CLOCKWISE}
 
 
@@ -100,10 +106,17 @@ def iter_frames(
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         sampler = _Sampler(opts, fps, variable_fps=variable_fps)
-        for frame, t in _decode(container, stream, sampler):
-            yield _encode(frame, t, opts, rotation=rotation, sampler=sampler)
-            if sampler.full():
-                return
+        # Conversion, JPEG encoding and the measures release the GIL: run them on a second
+        # core while this thread decodes. Results come back in order; at most IN_FLIGHT wait.
+        pending: deque[Future[ExtractedFrame]] = deque()
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode") as pool:
+            for frame, t in _decode(container, stream, sampler):
+                index = sampler.index_of(t)
+                pending.append(pool.submit(_encode, frame, t, index, opts, rotation))
+                if len(pending) >= IN_FLIGHT:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
 
 
 class _Sampler:
@@ -134,6 +147,13 @@ class _Sampler:
             self.next_t += step
         return True
 
+    def frames_ahead(self, t: float) -> float:
+        """How many frames until the next one to keep."""
+        if self.opts.every_nth is not None:
+            index = self.index_of(t)
+            return self.opts.every_nth - index % self.opts.every_nth
+        return (self.next_t - t) * self.fps
+
     def past_end(self, t: float) -> bool:
         return self.opts.end_s is not None and t >= self.opts.end_s
 
@@ -161,6 +181,8 @@ def _decode(container: Any, stream: Any, sampler: _Sampler) -> Iterator[tuple[An
             landed, last_t = True, max(last_t, t)
             if sampler.past_end(t):
                 return
+            far = not sampler.variable and sampler.frames_ahead(t) > SKIP_NONREF_AHEAD
+            stream.codec_context.skip_frame = "NONREF" if far else "DEFAULT"
             if not sampler.take(t):
                 if sampler.seek_ok and sampler.next_t - t > SEEK_GAP_S:
                     seek_to = sampler.next_t
@@ -179,9 +201,8 @@ def _decode(container: Any, stream: Any, sampler: _Sampler) -> Iterator[tuple[An
 
 
 def _encode(
-    frame: Any, t: float, opts: ExtractOptions, *, rotation: int, sampler: _Sampler
+    frame: Any, t: float, index: int, opts: ExtractOptions, rotation: int
 ) -> ExtractedFrame:
-    index = sampler.index_of(t)
     w, h = frame.width, frame.height
     scale = min(1.0, opts.max_side / max(w, h)) if opts.max_side else 1.0
     if scale < 1.0:
