@@ -25,6 +25,7 @@ migrate: install
 
 demo: migrate
 	$(PY) manage.py setup_demo
+	$(PY) manage.py load_demo_data
 
 run: demo
 	$(PY) manage.py serve
