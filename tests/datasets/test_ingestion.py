@@ -261,3 +261,22 @@ def test_extract_api_validates_options(setup: dict, tmp_path: Path) -> None:
     )
     assert ok.status_code == 202
     assert ok.json()["extraction"]["every_nth"] == 2
+
+
+def test_production_offload_answers_with_x_accel_redirect(
+    setup: dict, tmp_path: Path, settings: Any
+) -> None:
+    video = run(
+        video_services.video_register(
+            patient=setup["patient"], source=make_video(tmp_path / "a.mp4", frames=10)
+        )
+    )
+    frame = Frame.objects.filter(video=video).first()
+    settings.NERVEMARK_MEDIA_ACCEL_REDIRECT = "/protected/"
+    client = APIClient()
+    client.force_authenticate(setup["dm"])
+    response = client.get(f"/api/v1/frames/{frame.pk}/image/")
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"] == f"/protected/{frame.image.name}"
+    assert response.content == b""
+    assert response["Cache-Control"].startswith("private")
