@@ -20,7 +20,7 @@ function frameCard(frame) {
   const caption = el("figcaption", {}, el("span", {}, `#${frame.index} · ${clock(frame.timestamp_ms)}`),
     el("span", { title: "sharpness (variance of Laplacian)" }, frame.sharpness.toFixed(0)));
   const card = el("figure", { class: frame.excluded ? "excluded" : "", dataset: { frame: frame.id } },
-    el("a", { href: frame.image_url, target: "_blank", rel: "noopener" },
+    el("a", { href: `/frames/${frame.id}/edit/`, title: "open in the editor" },
       el("img", { src: frame.thumb_url, loading: "lazy", alt: `frame ${frame.index}` })), caption);
   if (reason) caption.append(el("span", { class: "split" }, reason));
   if (canWrite) {
