@@ -64,8 +64,8 @@ def patient_new(request: HttpRequest, slug: str) -> HttpResponse:
     if selectors.role_in_project(user=request.user, project=project) not in WRITE_ROLES:
         raise PermissionDenied
     patient = patient_services.patient_create(project=project, by=request.user)
-    messages.success(request, f"Patient {patient.code} created.")
-    return redirect("project-detail", slug=slug)
+    messages.success(request, f"Patient {patient.code} created. Upload its videos here.")
+    return redirect("patient-detail", slug=slug, code=patient.code)
 
 
 @login_required

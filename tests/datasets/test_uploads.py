@@ -165,3 +165,21 @@ def test_annotators_and_other_projects_cannot_upload(ctx: dict) -> None:
         HTTP_X_CHUNK_SHA256=sha(b"x"),
     )
     assert chunk.status_code == 404
+
+
+def test_cleanup_uploads_frees_abandoned_chunks_only(ctx: dict) -> None:
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from datasets.services.uploads import upload_dir
+
+    old, fresh = start(ctx), start(ctx)
+    put(ctx, old, 0)
+    put(ctx, fresh, 0)
+    UploadSession.objects.filter(pk=old["id"]).update(updated_at=timezone.now() - timedelta(days=8))
+    call_command("cleanup_uploads", days=7)
+    assert not upload_dir(old["id"]).exists()
+    assert upload_dir(fresh["id"]).exists()
+    assert UploadSession.objects.get(pk=old["id"]).status == "failed"

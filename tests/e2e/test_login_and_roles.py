@@ -27,6 +27,8 @@ def test_data_manager_creates_a_patient_and_moves_it_to_test(page: Any, live_ser
     page.get_by_test_id("new-patient").click()
     assert "created" in page.locator(".messages").inner_text()
     code = Patient.objects.get(project=project).code
+    assert page.get_by_role("heading", name=code).is_visible()  # on its page, ready to upload
+    page.get_by_role("link", name="Alpha study").click()
     row = page.locator(f"tr[data-code='{code}']")
     row.get_by_label(f"split for {code}").select_option("test")
     row.get_by_role("button", name="Move").click()
