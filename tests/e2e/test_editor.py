@@ -4,6 +4,7 @@ conflicts, review, and how fast it is on a 2,000-vertex polygon."""
 from __future__ import annotations
 
 import math
+import os
 import statistics
 import time
 from pathlib import Path
@@ -21,6 +22,13 @@ from tests.factories import PASSWORD, make_member, make_project
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+
+def doc_screenshot(page: Any, name: str) -> None:
+    """Refresh docs/img/ only when asked (NERVEMARK_DOC_SCREENSHOTS=1), so test runs leave the
+    tracked images alone."""
+    if os.environ.get("NERVEMARK_DOC_SCREENSHOTS"):
+        page.screenshot(path=str(DOCS_IMG / name))
 
 
 def login(page: Any, base: str, username: str) -> None:
@@ -200,7 +208,7 @@ def test_conflict_dialog_after_another_client_saved_first(
     assert "ann2 saved version 1" in dialog.inner_text()
     assert page.get_by_test_id("save-state").inner_text() == "Conflict"
     assert Annotation.objects.get(frame=frame).shapes == theirs  # nothing silently overwritten
-    page.screenshot(path=str(DOCS_IMG / "editor-conflict.png"))
+    doc_screenshot(page, "editor-conflict.png")
     page.get_by_role("button", name="Overwrite with mine").click()
     wait_saved(page)
     mine = Annotation.objects.get(frame=frame)
@@ -341,7 +349,7 @@ def test_editor_speed_with_a_2000_vertex_polygon_on_a_1080p_frame(
     for k, v in report.items():
         print(f"  {k:24s} {v}")
     page.mouse.click(*to_screen(page, 1700, 950))  # deselect for a clean picture
-    page.screenshot(path=str(DOCS_IMG / "editor-2000-vertices.png"))
+    doc_screenshot(page, "editor-2000-vertices.png")
 
 
 def _synthetic_frames(project: Any, count: int) -> list:
@@ -403,7 +411,7 @@ def test_docs_screenshots_of_the_editor_on_a_synthetic_frame(
     login(page, base, "ann")
     open_editor(page, base, first.pk)
     settle(page)
-    page.screenshot(path=str(DOCS_IMG / "editor-prediction.png"))
+    doc_screenshot(page, "editor-prediction.png")
     page.get_by_role("button", name="Accept prediction").click()
     assert shapes(page)
     ys, xs = np.nonzero(guess)
@@ -411,9 +419,9 @@ def test_docs_screenshots_of_the_editor_on_a_synthetic_frame(
     click_image(page, xs[k] + 0.5, ys[k] + 0.5)  # select the accepted polygon: handles show
     wait_saved(page)
     settle(page)
-    page.screenshot(path=str(DOCS_IMG / "editor-overview.png"))
+    doc_screenshot(page, "editor-overview.png")
     page.keyboard.press("?")
-    page.screenshot(path=str(DOCS_IMG / "editor-help.png"))
+    doc_screenshot(page, "editor-help.png")
     page.keyboard.press("Escape")
     # The next frame, propagated from this one by optical flow.
     open_editor(page, base, frames[1][0].pk)
@@ -421,6 +429,6 @@ def test_docs_screenshots_of_the_editor_on_a_synthetic_frame(
     wait_until(page, "window.__editor.model.polygons.length > 0")
     wait_saved(page)
     settle(page)
-    page.screenshot(path=str(DOCS_IMG / "editor-propagated.png"))
+    doc_screenshot(page, "editor-propagated.png")
     stored = api_annotation(page, base, frames[1][0].pk)
     assert stored["source"] == "propagated"
