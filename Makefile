@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/nervemark
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run serve worker migrate demo test test-embedded lint format clean
+.PHONY: install run serve worker migrate demo test test-embedded lint format clean datumaro-env
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,15 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
+
+# Datumaro (a real consumer of our COCO and CVAT exports in the tests) pins opencv<5 and
+# pillow 12, so it lives in its own environment; the test runs it as a separate interpreter.
+.venv-datumaro/.installed:
+	$(PYTHON) -m venv .venv-datumaro
+	.venv-datumaro/bin/python -m pip install -q datumaro
+	touch $@
+
+datumaro-env: .venv-datumaro/.installed
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -42,7 +51,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint
+test: lint datumaro-env
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" \
 	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)}" \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -52,4 +61,4 @@ test-embedded: install
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-datumaro .pytest_cache .ruff_cache

@@ -26,3 +26,18 @@ def video_process(video_id: int, job_id: str) -> None:
     from datasets.services.videos import video_process as run
 
     run(video_id=video_id, job_id=job_id)
+
+
+@shared_task(
+    name="datasets.tasks.dataset_export",
+    queue="cpu",
+    acks_late=True,
+    task_reject_on_worker_lost=True,
+    soft_time_limit=6 * 3600,
+    time_limit=6 * 3600 + 300,
+)
+def dataset_export(export_id: str, job_id: str) -> None:
+    """Write one export zip of a frozen dataset version."""
+    from datasets.versions.exports import export_run
+
+    export_run(export_id=export_id, job_id=job_id)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from frontend import media_views, views
+from frontend import media_views, split_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("projects/<slug:slug>/", views.project_detail, name="project-detail"),
+    path("projects/<slug:slug>/splits/", split_views.splits_page, name="split-manager"),
     path("projects/<slug:slug>/patients/new/", views.patient_new, name="patient-new"),
     path("patients/<int:pk>/split/", views.patient_split, name="patient-split"),
     path(

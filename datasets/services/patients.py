@@ -6,8 +6,9 @@ import secrets
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import RestrictedError
 
-from config.exceptions import ApplicationError
+from config.exceptions import ApplicationError, Conflict
 from datasets.models import Patient, Project, Split
 from datasets.services.audit import audit_record
 
@@ -39,26 +40,55 @@ def patient_create(
     raise ApplicationError("Could not draw a unique patient code; try again.")
 
 
+class EvaluatedTestPatient(Conflict):
+    """Moving an evaluated test patient out of test needs `confirm_contamination=True`."""
+
+
 @transaction.atomic
 def patient_assign_split(
-    *, patient: Patient, split: str, by: AbstractBaseUser | None = None
+    *,
+    patient: Patient,
+    split: str,
+    by: AbstractBaseUser | None = None,
+    confirm_contamination: bool = False,
+    reason: str = "",
 ) -> Patient:
-    """Move a whole patient (all its videos and frames) to one split."""
+    """Move a whole patient (all its videos and frames) to one split.
+
+    A test patient a model was evaluated on stays in test unless the caller confirms: the
+    results on that patient stop being unseen-patient results, so the move is audited apart."""
     if split not in Split.values:
         raise ApplicationError(f"Unknown split '{split}'. Use one of: {', '.join(Split.values)}.")
     locked = Patient.objects.select_for_update().get(pk=patient.pk)
     previous = locked.split
     if previous == split:
         return locked
+    contaminating = previous == Split.TEST and locked.test_evaluated_at is not None
+    if contaminating and not confirm_contamination:
+        raise EvaluatedTestPatient(
+            f"A model was already evaluated on test patient {locked.code}. Moving it to "
+            f"{split} contaminates those test results; confirm the move (with a reason) to do it.",
+            code="test_patient_evaluated",
+            extra={"patients": [locked.code]},
+        )
     locked.split = split
     locked.save(update_fields=["split", "updated_at"])
-    audit_record(
-        user=by, action="patient.split_change", obj=locked, detail={"from": previous, "to": split}
-    )
+    detail = {"from": previous, "to": split}
+    if contaminating:
+        detail.update(evaluated_at=locked.test_evaluated_at.isoformat(), reason=reason[:500])
+    action = "patient.split_change_contaminating" if contaminating else "patient.split_change"
+    audit_record(user=by, action=action, obj=locked, detail=detail)
     return locked
 
 
 @transaction.atomic
 def patient_delete(*, patient: Patient, by: AbstractBaseUser | None = None) -> None:
     audit_record(user=by, action="patient.delete", obj=patient, detail={"code": patient.code})
-    patient.delete()
+    try:
+        with transaction.atomic():
+            patient.delete()
+    except RestrictedError as exc:  # its frames are part of a frozen dataset version
+        raise Conflict(
+            f"Patient {patient.code} is part of a frozen dataset version and cannot be deleted.",
+            code="patient_in_version",
+        ) from exc

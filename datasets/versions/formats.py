@@ -1,0 +1,132 @@
+"""Per-frame pieces of the export formats, from a class mask made by `geometry.rasterize`.
+
+Pure (no Django). COCO and CVAT segments are traced from the rasterised mask along pixel edges
+(datasets.synth.coco), so a consumer that rasterises them (pycocotools' annToMask, Datumaro)
+gets exactly our pixels back; a component with holes becomes RLE / a CVAT <mask>, since neither
+a COCO polygon nor a CVAT polygon can hold a hole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import cv2
+import numpy as np
+
+from datasets.synth.coco import _shift, edge_polygons, rle_encode
+
+SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def safe_part(value: str) -> str:
+    """One path component of an archive member, or ValueError (no '..', '/', odd characters)."""
+    if not SAFE_PART.match(value) or ".." in value:
+        raise ValueError(f"unsafe name component {value!r}")
+    return value
+
+
+def components(mask: np.ndarray, value: int) -> list[tuple[np.ndarray, tuple[int, int, int, int]]]:
+    """The 8-connected components of class `value`: (crop, (x, y, w, h))."""
+    binary = (mask == value).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, w, h, _area = (int(v) for v in stats[i])
+        out.append(((labels[y : y + h, x : x + w] == i).astype(np.uint8), (x, y, w, h)))
+    return out
+
+
+def coco_annotations(
+    mask: np.ndarray, classes: Sequence[dict[str, Any]], image_id: int, first_id: int
+) -> list[dict[str, Any]]:
+    """One COCO annotation per connected component per class (category id = class id)."""
+    out: list[dict[str, Any]] = []
+    for cls in classes:
+        for crop, (x, y, w, h) in components(mask, cls["id"]):
+            polygons, has_holes = edge_polygons(crop)
+            if has_holes or not polygons:
+                full = np.zeros(mask.shape, np.uint8)
+                full[y : y + h, x : x + w] = crop
+                segmentation: Any = rle_encode(full)
+            else:
+                segmentation = [_shift(p, x, y) for p in polygons]
+            out.append(
+                {
+                    "id": first_id + len(out),
+                    "image_id": image_id,
+                    "category_id": cls["id"],
+                    "segmentation": segmentation,
+                    "area": int(crop.sum()),
+                    "bbox": [x, y, w, h],
+                    "iscrowd": 0,
+                }
+            )
+    return out
+
+
+def coco_categories(classes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"id": c["id"], "name": c["name"], "supercategory": "nerve"} for c in classes]
+
+
+def cvat_rle(crop: np.ndarray) -> str:
+    """CVAT mask RLE: run lengths over the crop in row-major order, starting with a 0-run."""
+    flat = crop.astype(bool).ravel()
+    change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    counts = np.diff(np.concatenate([[0], change, [flat.size]])).tolist()
+    if flat.size and flat[0]:
+        counts = [0, *counts]
+    return ",".join(str(c) for c in counts)
+
+
+def cvat_image(
+    mask: np.ndarray, classes: Sequence[dict[str, Any]], image_id: int, name: str
+) -> str:
+    """One <image> element of CVAT for images 1.1 with polygons (masks where holes are)."""
+    h, w = mask.shape
+    parts = [
+        f'  <image id={quoteattr(str(image_id))} name={quoteattr(name)} width="{w}" height="{h}">'
+    ]
+    for cls in classes:
+        label = quoteattr(cls["name"])
+        for crop, (x, y, cw, ch) in components(mask, cls["id"]):
+            polygons, has_holes = edge_polygons(crop)
+            if has_holes or not polygons:
+                parts.append(
+                    f'    <mask label={label} source="manual" occluded="0" '
+                    f'rle="{cvat_rle(crop)}" left="{x}" top="{y}" width="{cw}" '
+                    f'height="{ch}" z_order="0"></mask>'
+                )
+                continue
+            for poly in polygons:
+                pts = np.asarray(_shift(poly, x, y)).reshape(-1, 2)
+                points = ";".join(f"{px:.2f},{py:.2f}" for px, py in pts)
+                parts.append(
+                    f'    <polygon label={label} source="manual" occluded="0" '
+                    f'points="{points}" z_order="0"></polygon>'
+                )
+    parts.append("  </image>")
+    return "\n".join(parts) + "\n"
+
+
+def cvat_header(name: str, size: int, classes: Sequence[dict[str, Any]], subset: str) -> str:
+    labels = "".join(
+        f"<label><name>{_text(c['name'])}</name><color>{_text(c.get('color', '#f2c94c'))}</color>"
+        "<type>any</type><attributes></attributes></label>"
+        for c in classes
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n'
+        f"  <meta><task><name>{_text(name)}</name><size>{size}</size><mode>annotation</mode>"
+        f"<overlap>0</overlap><subset>{_text(subset)}</subset><labels>{labels}</labels>"
+        "</task></meta>\n"
+    )
+
+
+def _text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+CVAT_FOOTER = "</annotations>\n"

@@ -1,0 +1,116 @@
+"""Reads for the split manager and dataset versions, scoped to the caller's projects."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from annotator.models import Annotation, AnnotationStatus
+from annotator.selectors import label_classes_of
+from datasets.models import (
+    DatasetExport,
+    DatasetVersion,
+    Frame,
+    Patient,
+    Project,
+    Split,
+    Video,
+)
+from datasets.selectors import user_is_admin
+from datasets.versions.shapes import label_areas
+from datasets.versions.splitting import PatientLoad
+
+
+def versions_for_user(*, user: Any, project_slug: str | None = None) -> QuerySet[DatasetVersion]:
+    qs = DatasetVersion.objects.select_related("project", "created_by")
+    if not user_is_admin(user):
+        qs = qs.filter(project__memberships__user=user)
+    if project_slug:
+        qs = qs.filter(project__slug=project_slug)
+    return qs.order_by("project_id", "-number")
+
+
+def exports_for_user(*, user: Any) -> QuerySet[DatasetExport]:
+    qs = DatasetExport.objects.select_related("version", "version__project", "job")
+    if not user_is_admin(user):
+        qs = qs.filter(version__project__memberships__user=user)
+    return qs
+
+
+def approved_by_patient(*, project: Project) -> dict[int, int]:
+    """{patient id: approved, non-excluded frames}."""
+    rows = (
+        Annotation.objects.filter(
+            project=project, status=AnnotationStatus.APPROVED, frame__excluded=False
+        )
+        .values("frame__video__patient_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["frame__video__patient_id"]: r["n"] for r in rows}
+
+
+def patient_loads(*, project: Project) -> list[PatientLoad]:
+    approved = approved_by_patient(project=project)
+    return [
+        PatientLoad(
+            code=p.code,
+            approved=approved.get(p.pk, 0),
+            split=p.split,
+            locked=p.split == Split.TEST and p.test_evaluated_at is not None,
+        )
+        for p in Patient.objects.filter(project=project).order_by("code")
+    ]
+
+
+def split_overview(*, project: Project) -> dict[str, Any]:
+    """Every patient with its counts and nerve pixel share, and totals per split."""
+    videos = dict(
+        Video.objects.filter(project=project)
+        .values("patient_id")
+        .annotate(n=Count("id"))
+        .values_list("patient_id", "n")
+    )
+    frames = {
+        r["video__patient_id"]: r
+        for r in Frame.objects.filter(video__project=project, excluded=False)
+        .values("video__patient_id")
+        .annotate(n=Count("id"), annotated=Count("annotation"))
+    }
+    approved: dict[int, int] = defaultdict(int)
+    area: dict[int, float] = defaultdict(float)
+    pixels: dict[int, float] = defaultdict(float)
+    rows = Annotation.objects.filter(
+        project=project, status=AnnotationStatus.APPROVED, frame__excluded=False
+    ).values_list("frame__video__patient_id", "shapes", "frame__width", "frame__height")
+    for pid, shapes, width, height in rows.iterator(chunk_size=2000):
+        approved[pid] += 1
+        area[pid] += sum(label_areas(shapes).values())
+        pixels[pid] += width * height
+    patients = []
+    totals = {s: {"patients": 0, "videos": 0, "frames": 0, "approved": 0} for s in Split.values}
+    for p in Patient.objects.filter(project=project).order_by("code"):
+        f = frames.get(p.pk, {})
+        row = {
+            "id": p.pk,
+            "code": p.code,
+            "split": p.split,
+            "test_evaluated": p.test_evaluated_at is not None,
+            "videos": videos.get(p.pk, 0),
+            "frames": f.get("n", 0),
+            "annotated": f.get("annotated", 0),
+            "approved": approved[p.pk],
+            "nerve_share": round(area[p.pk] / pixels[p.pk], 5) if pixels[p.pk] else 0.0,
+        }
+        patients.append(row)
+        t = totals[p.split]
+        t["patients"] += 1
+        for key in ("videos", "frames", "approved"):
+            t[key] += row[key]
+    return {
+        "project": project.slug,
+        "classes": label_classes_of(project=project),
+        "patients": patients,
+        "totals": totals,
+    }
