@@ -7,6 +7,9 @@ COCO polygon list cannot express a hole.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import cv2
 import numpy as np
 
@@ -54,33 +57,48 @@ def _shift(polygon: list[float], x: int, y: int) -> list[float]:
     return (np.asarray(polygon).reshape(-1, 2) + np.array([x, y])).ravel().round(2).tolist()
 
 
-def mask_to_annotations(mask: np.ndarray, image_id: int, first_id: int) -> list[dict]:
-    """COCO annotations for the nerve (value 1) of one mask; ids from ``first_id``."""
-    nerve = (mask == 1).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(nerve, connectivity=8)
+def components(mask: np.ndarray, value: int) -> list[tuple[np.ndarray, tuple[int, int, int, int]]]:
+    """The 8-connected components of class `value`: (crop, (x, y, w, h))."""
+    binary = (mask == value).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     out = []
     for i in range(1, n):
-        x, y, w, h, area = (int(v) for v in stats[i])
-        crop = (labels[y : y + h, x : x + w] == i).astype(np.uint8)
-        polygons, has_holes = edge_polygons(crop)
-        if has_holes or not polygons:
-            full = np.zeros_like(nerve)
-            full[y : y + h, x : x + w] = crop
-            segmentation: object = rle_encode(full)
-        else:
-            segmentation = [_shift(p, x, y) for p in polygons]
-        out.append(
-            {
-                "id": first_id + len(out),
-                "image_id": image_id,
-                "category_id": CATEGORY["id"],
-                "segmentation": segmentation,
-                "area": area,
-                "bbox": [x, y, w, h],
-                "iscrowd": 0,
-            }
-        )
+        x, y, w, h, _area = (int(v) for v in stats[i])
+        out.append(((labels[y : y + h, x : x + w] == i).astype(np.uint8), (x, y, w, h)))
     return out
+
+
+def coco_annotations(
+    mask: np.ndarray, classes: Sequence[dict[str, Any]], image_id: int, first_id: int
+) -> list[dict[str, Any]]:
+    """One COCO annotation per connected component per class (category id = class id)."""
+    out: list[dict[str, Any]] = []
+    for cls in classes:
+        for crop, (x, y, w, h) in components(mask, cls["id"]):
+            polygons, has_holes = edge_polygons(crop)
+            if has_holes or not polygons:
+                full = np.zeros(mask.shape, np.uint8)
+                full[y : y + h, x : x + w] = crop
+                segmentation: Any = rle_encode(full)
+            else:
+                segmentation = [_shift(p, x, y) for p in polygons]
+            out.append(
+                {
+                    "id": first_id + len(out),
+                    "image_id": image_id,
+                    "category_id": cls["id"],
+                    "segmentation": segmentation,
+                    "area": int(crop.sum()),
+                    "bbox": [x, y, w, h],
+                    "iscrowd": 0,
+                }
+            )
+    return out
+
+
+def mask_to_annotations(mask: np.ndarray, image_id: int, first_id: int) -> list[dict]:
+    """COCO annotations for the nerve (value 1) of one mask; ids from ``first_id``."""
+    return coco_annotations(mask, [CATEGORY], image_id, first_id)
 
 
 def coco_document(images: list[dict], annotations: list[dict], description: str) -> dict:

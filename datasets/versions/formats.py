@@ -13,10 +13,14 @@ from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-import cv2
 import numpy as np
 
-from datasets.synth.coco import _shift, edge_polygons, rle_encode
+from datasets.synth.coco import (  # noqa: F401 - coco_annotations is re-exported
+    _shift,
+    coco_annotations,
+    components,
+    edge_polygons,
+)
 
 SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -26,45 +30,6 @@ def safe_part(value: str) -> str:
     if not SAFE_PART.match(value) or ".." in value:
         raise ValueError(f"unsafe name component {value!r}")
     return value
-
-
-def components(mask: np.ndarray, value: int) -> list[tuple[np.ndarray, tuple[int, int, int, int]]]:
-    """The 8-connected components of class `value`: (crop, (x, y, w, h))."""
-    binary = (mask == value).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    out = []
-    for i in range(1, n):
-        x, y, w, h, _area = (int(v) for v in stats[i])
-        out.append(((labels[y : y + h, x : x + w] == i).astype(np.uint8), (x, y, w, h)))
-    return out
-
-
-def coco_annotations(
-    mask: np.ndarray, classes: Sequence[dict[str, Any]], image_id: int, first_id: int
-) -> list[dict[str, Any]]:
-    """One COCO annotation per connected component per class (category id = class id)."""
-    out: list[dict[str, Any]] = []
-    for cls in classes:
-        for crop, (x, y, w, h) in components(mask, cls["id"]):
-            polygons, has_holes = edge_polygons(crop)
-            if has_holes or not polygons:
-                full = np.zeros(mask.shape, np.uint8)
-                full[y : y + h, x : x + w] = crop
-                segmentation: Any = rle_encode(full)
-            else:
-                segmentation = [_shift(p, x, y) for p in polygons]
-            out.append(
-                {
-                    "id": first_id + len(out),
-                    "image_id": image_id,
-                    "category_id": cls["id"],
-                    "segmentation": segmentation,
-                    "area": int(crop.sum()),
-                    "bbox": [x, y, w, h],
-                    "iscrowd": 0,
-                }
-            )
-    return out
 
 
 def coco_categories(classes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
