@@ -40,7 +40,7 @@ function renderChart() {
 }
 
 function patientRow(p) {
-  const text = `${p.code} · ${p.videos} videos · ${p.frames} frames · ${p.approved} approved · ` +
+  const text = `${p.code} · ${p.videos} video${p.videos === 1 ? "" : "s"} · ${p.frames} frame${p.frames === 1 ? "" : "s"} · ${p.approved} approved · ` +
     `nerve ${(p.nerve_share * 100).toFixed(1)}%${p.test_evaluated ? " · evaluated" : ""}`;
   if (!canWrite) return el("label", { dataset: { code: p.code } }, text);
   const box = el("input", { type: "checkbox", value: String(p.id), "aria-label": `select ${p.code}` });
