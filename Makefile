@@ -24,7 +24,7 @@ install: $(VENV)/.installed
 # pillow 12, so it lives in its own environment; the test runs it as a separate interpreter.
 .venv-datumaro/.installed:
 	$(PYTHON) -m venv .venv-datumaro
-	.venv-datumaro/bin/python -m pip install -q datumaro
+	.venv-datumaro/bin/python -m pip install -q "datumaro==1.13.12"
 	touch $@
 
 datumaro-env: .venv-datumaro/.installed

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from datasets.models import (
     AuditEvent,
@@ -40,9 +41,13 @@ def projects_for_user(*, user: Any) -> QuerySet[Project]:
     qs = Project.objects.all()
     if not user_is_admin(user):
         qs = qs.filter(memberships__user=user)
+    # Subqueries: counting through the join used to filter by the caller would count only the
+    # caller's own membership.
+    patients = Patient.objects.filter(project=OuterRef("pk")).values("project")
+    members = Membership.objects.filter(project=OuterRef("pk")).values("project")
     return qs.annotate(
-        patient_count=Count("patients", distinct=True),
-        member_count=Count("memberships", distinct=True),
+        patient_count=Coalesce(Subquery(patients.annotate(n=Count("pk")).values("n")), 0),
+        member_count=Coalesce(Subquery(members.annotate(n=Count("pk")).values("n")), 0),
     ).order_by("name")
 
 

@@ -7,6 +7,7 @@ what differs.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -24,8 +25,12 @@ def _local_secret_key(var_dir: Path) -> str:
     """A per-installation key kept under var/ (never a key shipped in the code)."""
     path = var_dir / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        try:  # created 0600 from the start: never readable by others, not even briefly
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:  # another process made it first
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +19,15 @@ from datasets.models import Frame, Video
 from datasets.services import frames as frame_services
 from datasets.services import videos as video_services
 from datasets.services.audit import audit_record, client_ip
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValidationError({name: f"{name} must be a number, got {raw[:20]!r}."})
+    return int(raw)
 
 
 class VideoSerializer(serializers.ModelSerializer):
@@ -108,10 +117,8 @@ class VideoViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retrie
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if getattr(self, "swagger_fake_view", False):
             return Video.objects.none()
-        patient = self.request.query_params.get("patient")
-        qs = selectors.videos_for_user(
-            user=self.request.user, patient_id=int(patient) if patient else None
-        )
+        patient = _int_param(self.request, "patient")
+        qs = selectors.videos_for_user(user=self.request.user, patient_id=patient)
         if slug := self.request.query_params.get("project"):
             qs = qs.filter(project__slug=slug)
         return qs.select_related("job")
@@ -156,10 +163,9 @@ class FrameViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retrie
         if getattr(self, "swagger_fake_view", False):
             return Frame.objects.none()
         params = self.request.query_params
-        video = params.get("video")
         return selectors.frames_for_user(
             user=self.request.user,
-            video_id=int(video) if video else None,
+            video_id=_int_param(self.request, "video"),
             include_excluded=params.get("include_excluded", "true").lower() != "false",
         )
 

@@ -110,7 +110,7 @@ class MembershipViewSet(viewsets.GenericViewSet, mixins.ListModelMixin):
         data = s.MembershipCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         project = get_object_or_404(Project, slug=data.validated_data["project"])
-        user = get_user_model().objects.get(username=data.validated_data["username"])
+        user = get_object_or_404(get_user_model(), username=data.validated_data["username"])
         membership = project_services.membership_set(
             project=project, user=user, role=data.validated_data["role"], by=request.user
         )

@@ -46,8 +46,22 @@ def _thumbnail(jpeg: bytes) -> bytes:
 
 
 def _store_batch(video: Video, batch: list[ExtractedFrame]) -> None:
+    """Store the frames this video does not have yet; an existing frame is never rewritten.
+
+    Frames are immutable once stored: annotations are in their pixel coordinates and frozen
+    dataset versions point at them, so a re-run with other options (say a smaller max side)
+    only adds frames. A redelivered or re-run task therefore yields the same frames, with no
+    duplicates; the file is written before its row, so a row always has its file.
+    """
+    have = set(
+        Frame.objects.filter(video=video, index__in=[f.index for f in batch]).values_list(
+            "index", flat=True
+        )
+    )
     rows = []
     for f in batch:
+        if f.index in have:
+            continue
         name = storage_put(frame_image_name(video.pk, f.index), f.jpeg)
         storage_put(thumb_name(name), _thumbnail(f.jpeg))
         rows.append(
@@ -62,13 +76,7 @@ def _store_batch(video: Video, batch: list[ExtractedFrame]) -> None:
                 phash=f"{f.phash:016x}",
             )
         )
-    # Upsert: a redelivered or re-run task rewrites the same (video, index) rows.
-    Frame.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["video", "index"],
-        update_fields=["timestamp_ms", "image", "width", "height", "sharpness", "phash"],
-    )
+    Frame.objects.bulk_create(rows, ignore_conflicts=True)  # a concurrent run got there first
 
 
 def frames_extract(

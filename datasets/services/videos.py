@@ -49,6 +49,21 @@ def video_register(
     """Take a file into the project (no name kept) as an `uploaded` video, or refuse a copy."""
     sha256 = sha256 or file_sha256(source)
     existing = Video.objects.filter(project_id=patient.project_id, sha256=sha256).first()
+    if (
+        existing is not None
+        and existing.status == VideoStatus.FAILED
+        and not existing.frames.exists()
+    ):
+        # A failed import (say the disk filled during the remux) must not lock the recording
+        # out of the project for ever: the same bytes may replace it.
+        audit_record(
+            user=by,
+            action="video.replace_failed",
+            obj=existing,
+            detail={"error": existing.error[:500]},
+        )
+        existing.delete()
+        existing = None
     if existing is not None:
         raise duplicate_error(existing, patient)
     size = source.stat().st_size
@@ -79,12 +94,18 @@ def video_register(
     return video
 
 
+@transaction.atomic
 def video_queue_processing(
     *, video: Video, options: dict[str, Any] | None = None, by: Any = None, enqueue: bool = True
 ) -> BackgroundJob:
-    """Queue probe + de-identification (if not done) + frame extraction on the `cpu` queue."""
+    """Queue probe + de-identification (if not done) + frame extraction on the `cpu` queue.
+
+    The video row is locked while the active-job check and the new job are written, so two
+    clicks (or two tabs) cannot start two jobs on one video."""
     opts = ExtractOptions.from_dict(options or {})  # ValueError for bad options, before queueing
-    if video.job and job_services.job_is_active(video.job):
+    video = Video.objects.select_for_update().select_related("project").get(pk=video.pk)
+    current = BackgroundJob.objects.filter(pk=video.job_id).first()
+    if current is not None and job_services.job_is_active(current):
         raise Conflict(f"Video {video.pk} is already being processed.", code="busy")
     job = job_services.job_create(
         kind="video_process",
@@ -105,7 +126,7 @@ def _opts_dict(opts: ExtractOptions) -> dict[str, Any]:
     return {k: getattr(opts, k) for k in opts.__dataclass_fields__}
 
 
-def video_probe_and_store(*, video: Video) -> Video:
+def video_probe_and_store(*, video: Video, heartbeat: Callable[[], None] | None = None) -> Video:
     """Probe the incoming file and replace it with a de-identified copy. Idempotent."""
     if video.status not in (VideoStatus.UPLOADED, VideoStatus.PROBING):
         return video  # already stored: a re-run only re-extracts
@@ -113,13 +134,13 @@ def video_probe_and_store(*, video: Video) -> Video:
     source = local_path(video.file.name)
     info = probe(source)  # raises VideoError with the reason for the user
     final = f"videos/{video.project_id}/{video.pk}{output_suffix(info.codec)}"
-    remux_without_metadata(source, local_path(final))
-    if video.file.name != final:
-        source.unlink(missing_ok=True)
+    remux_without_metadata(source, local_path(final), on_progress=heartbeat)
     fields = {k: v for k, v in info.as_dict().items() if k != "fps"}
     Video.objects.filter(pk=video.pk).update(
         file=final, fps=info.fps, status=VideoStatus.EXTRACTING, **fields
     )
+    if video.file.name != final:  # only once the row points at the de-identified copy
+        source.unlink(missing_ok=True)
     video.refresh_from_db()
     return video
 
@@ -139,7 +160,12 @@ def video_process(
         return
     video = Video.objects.select_related("project", "patient").get(pk=video_id)
     try:
-        video = video_probe_and_store(video=video)
+        video = video_probe_and_store(
+            video=video,
+            heartbeat=lambda: job_services.job_progress(
+                job_id=job_id, progress=0.0, message="de-identifying"
+            ),
+        )
         Video.objects.filter(pk=video.pk).update(status=VideoStatus.EXTRACTING)
         opts = ExtractOptions.from_dict(video.extraction or {})
         result = frames_extract(video=video, options=opts, job_id=job_id, on_progress=on_progress)

@@ -77,7 +77,8 @@ def splits_auto_assign(
 
     Evaluated test patients are never moved; without `include_assigned` only unassigned
     patients are."""
-    list(Patient.objects.select_for_update().filter(project=project))  # no moves in between
+    if apply:  # no moves in between; a preview takes no lock (on SQLite a lock is the write lock)
+        list(Patient.objects.select_for_update().filter(project=project))
     loads = patient_loads(project=project)
     try:
         plan = splitting.auto_assign(loads, ratios, seed=seed, include_assigned=include_assigned)

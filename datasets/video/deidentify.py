@@ -8,13 +8,16 @@ Pixels are not touched (a stream copy), so this is fast and lossless.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import av
 
 from datasets.video.errors import VideoError
 
 MP4_CODECS = {"h264", "hevc", "mpeg4", "av1"}
+HEARTBEAT_PACKETS = 2000
 
 
 def output_suffix(codec: str) -> str:
@@ -22,7 +25,9 @@ def output_suffix(codec: str) -> str:
     return ".mp4" if codec in MP4_CODECS else ".mkv"
 
 
-def remux_without_metadata(src: Path, dst: Path) -> int:
+def remux_without_metadata(
+    src: Path, dst: Path, on_progress: Callable[[], None] | None = None
+) -> int:
     """Copy the first video stream of `src` into `dst` without metadata; returns packets."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(dst.name + ".part")
@@ -34,7 +39,7 @@ def remux_without_metadata(src: Path, dst: Path) -> int:
                 out_stream = out.add_stream_from_template(in_stream)
                 out_stream.metadata.clear()
                 out.metadata.clear()
-                packets = _copy_packets(source, in_stream, out_stream, out)
+                packets = _copy_packets(source, in_stream, out_stream, out, on_progress)
     except (av.error.FFmpegError, ValueError) as exc:
         tmp.unlink(missing_ok=True)
         raise VideoError(f"The video could not be rewritten without metadata ({exc}).") from exc
@@ -45,7 +50,9 @@ def remux_without_metadata(src: Path, dst: Path) -> int:
     return packets
 
 
-def _copy_packets(source: av.container.InputContainer, in_stream, out_stream, out) -> int:  # type: ignore[no-untyped-def]
+def _copy_packets(
+    source: Any, in_stream: Any, out_stream: Any, out: Any, on_progress: Callable[[], None] | None
+) -> int:
     packets = 0
     for packet in source.demux(in_stream):
         if packet.dts is None:  # the demuxer's flush packet
@@ -53,4 +60,6 @@ def _copy_packets(source: av.container.InputContainer, in_stream, out_stream, ou
         packet.stream = out_stream
         out.mux(packet)
         packets += 1
+        if on_progress is not None and packets % HEARTBEAT_PACKETS == 0:
+            on_progress()  # a long remux must not look like a dead worker
     return packets

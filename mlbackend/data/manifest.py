@@ -63,10 +63,17 @@ def read_manifest(root: str | Path) -> Manifest:
         split = f.get("split") or data["patients"][f["patient"]]
         if split not in SPLITS:
             raise ValueError(f"frame {f['id']!r} has unknown split {split!r}")
-        frames.append(
-            FrameRecord(str(f["id"]), str(f["patient"]), split, root / f["image"], root / f["mask"])
-        )
+        image, mask = _inside(root, f["image"]), _inside(root, f["mask"])
+        frames.append(FrameRecord(str(f["id"]), str(f["patient"]), split, image, mask))
     return Manifest(root, tuple(c["name"] for c in classes), dict(data["patients"]), tuple(frames))
+
+
+def _inside(root: Path, relative: str) -> Path:
+    """A manifest path, refused unless it is relative and stays inside the dataset folder."""
+    path = Path(relative)
+    if path.is_absolute() or ".." in path.parts or "\\" in relative:
+        raise ValueError(f"manifest path {relative!r} must be relative, inside the dataset")
+    return root / path
 
 
 def read_image(path: Path) -> np.ndarray:

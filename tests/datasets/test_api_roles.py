@@ -182,3 +182,10 @@ def test_unknown_split_is_refused_with_a_clear_message(world: World) -> None:
     )
     assert response.status_code == 400
     assert "split" in response.json()
+
+
+def test_member_count_counts_every_member_not_only_the_caller(world: World) -> None:
+    client = APIClient()
+    client.force_authenticate(world.users["annotator"])
+    (project,) = client.get("/api/v1/projects/").json()["results"]
+    assert project["member_count"] == 3

@@ -280,3 +280,44 @@ def test_production_offload_answers_with_x_accel_redirect(
     assert response["X-Accel-Redirect"] == f"/protected/{frame.image.name}"
     assert response.content == b""
     assert response["Cache-Control"].startswith("private")
+
+
+def test_reextraction_with_other_options_never_rewrites_existing_frames(
+    setup: dict, tmp_path: Path
+) -> None:
+    """Annotations live in a frame's pixel coordinates and versions point at frames."""
+    video = run(
+        video_services.video_register(
+            patient=setup["patient"], source=make_video(tmp_path / "a.mp4", frames=50)
+        ),
+        target_fps=5,
+    )
+    before = {
+        f.index: (f.width, f.height, f.phash, Path(f.image.path).read_bytes())
+        for f in Frame.objects.filter(video=video)
+    }
+    run(video, target_fps=None, every_nth=1, max_side=64, jpeg_quality=40)
+    after = {
+        f.index: (f.width, f.height, f.phash, Path(f.image.path).read_bytes())
+        for f in Frame.objects.filter(video=video)
+    }
+    assert {i: after[i] for i in before} == before
+    assert len(after) == 50
+    assert {after[i][:2] for i in set(after) - set(before)} == {(64, 38)}
+
+
+def test_a_failed_import_can_be_replaced_by_the_same_file(setup: dict, tmp_path: Path) -> None:
+    src = make_video(tmp_path / "a.mp4", frames=10)
+    failed = video_services.video_register(patient=setup["patient"], source=src)
+    video_services.video_fail(video_id=failed.pk, reason="No space left on device")
+    again = video_services.video_register(patient=setup["patient"], source=src)
+    assert not Video.objects.filter(pk=failed.pk).exists()
+    assert run(again).status == "ready"
+    assert AuditEvent.objects.filter(action="video.replace_failed").exists()
+
+
+def test_bad_query_parameters_are_400_not_500(setup: dict) -> None:
+    client = APIClient()
+    client.force_authenticate(setup["dm"])
+    assert client.get("/api/v1/frames/?video=abc").status_code == 400
+    assert client.get("/api/v1/videos/?patient=1;DROP").status_code == 400
