@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from rest_framework import status as http
 
@@ -131,6 +131,13 @@ def annotation_save(
         if expected_version == 0:
             annotation = _create(frame=frame, changes=changes)
         else:
+            if shapes is not None and status is None:
+                # New shapes on an approved mask were not reviewed: back to the review queue,
+                # so a later freeze never takes unreviewed shapes as approved.
+                changes["status"] = Case(
+                    When(status=AnnotationStatus.APPROVED, then=Value(AnnotationStatus.SUBMITTED)),
+                    default=F("status"),
+                )
             annotation = _update(
                 frame=frame, user=user, expected_version=expected_version, changes=changes
             )

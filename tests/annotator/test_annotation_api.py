@@ -234,3 +234,25 @@ def test_label_classes_default_and_create(world: World) -> None:
     r = ann.get("/api/v1/label-classes/?project=alpha")
     assert [(x["name"], x["value"]) for x in r.data] == [("facial_nerve", 1), ("artery", 2)]
     assert world.client("outsider").get("/api/v1/label-classes/?project=alpha").status_code == 404
+
+
+def test_new_shapes_on_an_approved_mask_go_back_to_review(db: Any) -> None:
+    """A data manager's later edit is not something anyone approved."""
+    from annotator.services.annotations import annotation_review, annotation_save
+    from datasets.models import Role
+    from tests.annotator.conftest import make_frames, make_video
+    from tests.factories import make_member, make_project
+
+    project = make_project("reviewed")
+    (frame,) = make_frames(make_video(project), 1)
+    annotator = make_member(project, Role.ANNOTATOR)
+    manager = make_member(project, Role.DATA_MANAGER)
+    square = [{"label": "facial_nerve", "polygons": [[[[1, 1], [20, 1], [20, 20], [1, 20]]]]}]
+    a = annotation_save(
+        frame=frame, user=annotator, expected_version=0, shapes=square, status="submitted"
+    )
+    a = annotation_review(frame=frame, user=manager, expected_version=a.version, approve=True)
+    assert a.status == "approved"
+    smaller = [{"label": "facial_nerve", "polygons": [[[[1, 1], [10, 1], [10, 10], [1, 10]]]]}]
+    a = annotation_save(frame=frame, user=manager, expected_version=a.version, shapes=smaller)
+    assert a.status == "submitted"
