@@ -174,7 +174,20 @@ class _Importer:
         frame = self.frame(frame_key(name, match, video_id), name)
         if frame is None:
             return
-        h, w = int(image.get("height", frame.height)), int(image.get("width", frame.width))
+        try:
+            h, w = int(image.get("height", frame.height)), int(image.get("width", frame.width))
+        except (TypeError, ValueError):
+            self.error(name, "height/width are not numbers")
+            return
+        if (h, w) != (frame.height, frame.width):  # never allocate what the file claims
+            self.error(
+                name, f"is {w}x{h} in the file but the frame is {frame.width}x{frame.height}"
+            )
+            return
+        unknown = sorted({str(a.get("category_id")) for a in anns} - {str(c) for c in names})
+        if unknown:
+            self.error(name, f"category ids {', '.join(unknown)} are not in 'categories'")
+            return
         mask = np.zeros((h, w), np.uint8)
         values = {self.by_name[n]: n for n in names.values()}
         for ann in sorted(anns, key=lambda a: self.by_name[names[a["category_id"]]]):

@@ -128,3 +128,35 @@ def test_clear_errors_for_bad_uploads_and_roles(world: World) -> None:
         format="multipart",
     )
     assert r.status_code == 403
+
+
+def test_coco_with_a_size_claim_or_unknown_category_is_refused_per_image(world: World) -> None:
+    """A file claiming a 1e6 x 1e6 image must not make the server allocate it."""
+    _, frames = add_patient(world.project, "unassigned", 2, approved=0)
+    mask = rasterize(square(5, 6, 20), 64, 48)
+    huge = {
+        "id": 1,
+        "file_name": f"P/v{frames[0].video_id}_{frames[0].index:06d}.jpg",
+        "width": 1_000_000,
+        "height": 1_000_000,
+    }
+    other = {
+        "id": 2,
+        "file_name": f"P/v{frames[1].video_id}_{frames[1].index:06d}.jpg",
+        "width": 64,
+        "height": 48,
+    }
+    anns = coco_annotations(mask, CLASSES, 1, 1)
+    bad_category = {**coco_annotations(mask, CLASSES, 2, 99)[0], "category_id": 7}
+    doc = {"images": [huge, other], "annotations": [*anns, bad_category], "categories": CLASSES}
+    out = post(
+        world,
+        zip_of({"annotations/instances_train.json": json.dumps(doc).encode()}),
+        annotation_format="coco",
+        match="filename",
+    )
+    assert out["status"] == 200
+    assert out["imported"] == 0
+    messages = " ".join(e["error"] for e in out["errors"])
+    assert "1000000x1000000 in the file but the frame is 64x48" in messages
+    assert "category ids 7" in messages
