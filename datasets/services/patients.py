@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import RestrictedError
 
@@ -84,11 +85,31 @@ def patient_assign_split(
 @transaction.atomic
 def patient_delete(*, patient: Patient, by: AbstractBaseUser | None = None) -> None:
     audit_record(user=by, action="patient.delete", obj=patient, detail={"code": patient.code})
+    files = _media_of(patient)
     try:
         with transaction.atomic():
             patient.delete()
+            # The pixels go too (after the commit, so a rollback keeps them): a deleted
+            # patient's imagery must not stay readable on disk.
+            transaction.on_commit(lambda: _delete_files(files))
     except RestrictedError as exc:  # its frames are part of a frozen dataset version
         raise Conflict(
             f"Patient {patient.code} is part of a frozen dataset version and cannot be deleted.",
             code="patient_in_version",
         ) from exc
+
+
+def _media_of(patient: Patient) -> list[str]:
+    from datasets.models import Frame, Video
+    from datasets.services.frames import thumb_name
+
+    names = [n for n in Video.objects.filter(patient=patient).values_list("file", flat=True) if n]
+    for image in Frame.objects.filter(video__patient=patient).values_list("image", flat=True):
+        names += [image, thumb_name(image)]
+    return names
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        if default_storage.exists(name):
+            default_storage.delete(name)

@@ -321,3 +321,28 @@ def test_bad_query_parameters_are_400_not_500(setup: dict) -> None:
     client.force_authenticate(setup["dm"])
     assert client.get("/api/v1/frames/?video=abc").status_code == 400
     assert client.get("/api/v1/videos/?patient=1;DROP").status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_a_patient_removes_its_video_and_frame_files(db: Any, tmp_path: Path) -> None:
+    from datasets.services.patients import patient_delete
+
+    project = make_project("gone")
+    patient, keep = make_patient(project), make_patient(project)
+    video = run(
+        video_services.video_register(
+            patient=patient, source=make_video(tmp_path / "a.mp4", frames=20)
+        )
+    )
+    other = run(
+        video_services.video_register(
+            patient=keep, source=make_video(tmp_path / "b.mp4", frames=21)
+        )
+    )
+    files = [Path(video.file.path)] + [Path(f.image.path) for f in video.frames.all()]
+    kept = [Path(other.file.path)] + [Path(f.image.path) for f in other.frames.all()]
+    assert all(p.exists() for p in files + kept)
+    patient_delete(patient=patient)
+    assert not [p for p in files if p.exists()]
+    assert not list((files[1].parent).glob("*.thumb.jpg"))
+    assert all(p.exists() for p in kept)
