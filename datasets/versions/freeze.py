@@ -97,7 +97,6 @@ def version_stats(rows: list[dict[str, Any]], classes: list[dict[str, Any]]) -> 
     return {"splits": splits, "patients": patients, "class_balance": balance}
 
 
-@transaction.atomic
 def version_freeze(
     *, project: Project, by: Any, name: str = "", override_reason: str = ""
 ) -> DatasetVersion:
@@ -105,9 +104,11 @@ def version_freeze(
 
     Refused (409) while a blocking leakage finding stands, unless `override_reason` is given
     (the caller has checked that the user is a data manager); the reason and the findings are
-    stored with the version and audited."""
-    Project.objects.select_for_update().get(pk=project.pk)  # one freeze at a time per project
-    list(Patient.objects.select_for_update().filter(project=project))  # splits hold still
+    stored with the version and audited.
+
+    The heavy part (leakage checks, statistics) runs outside any transaction, so the embedded
+    SQLite database is not write-locked meanwhile; the short atomic part re-reads the snapshot
+    under lock and refuses if anything moved in between."""
     findings = leakage_findings(project=project)
     stopping = blocking(findings)
     override_reason = override_reason.strip()
@@ -123,20 +124,63 @@ def version_freeze(
     if not rows:
         raise ApplicationError("There are no approved frames of assigned patients to freeze.")
     classes = export_classes(project=project)
-    items = [(r["frame_id"], r["id"], r["patient_code"], r["split"]) for r in rows]
+    checksum = content_checksum(classes, _row_items(rows))
+    stats = version_stats(rows, classes)
+    with transaction.atomic():
+        Project.objects.select_for_update().get(pk=project.pk)  # one freeze at a time
+        list(Patient.objects.select_for_update().filter(project=project))  # splits hold still
+        if content_checksum(classes, _row_items(_snapshot_rows(project))) != checksum:
+            raise Conflict(
+                "Annotations or splits changed while the version was being prepared; freeze again.",
+                code="changed",
+            )
+        version = _save_version(
+            project,
+            by,
+            name,
+            checksum,
+            classes,
+            stats,
+            findings,
+            override_reason if stopping else "",
+            rows,
+        )
+    detail = {"number": version.number, "frames": len(rows), "checksum": version.checksum}
+    if stopping:
+        detail.update(override_reason=override_reason, blocking=[f["kind"] for f in stopping])
+    action = "version.freeze_override" if stopping else "version.freeze"
+    audit_record(user=by, action=action, obj=version, project=project, detail=detail)
+    return version
+
+
+def _row_items(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [(r["frame_id"], r["id"], r["patient_code"], r["split"]) for r in rows]
+
+
+def _save_version(
+    project: Project,
+    by: Any,
+    name: str,
+    checksum: str,
+    classes: list,
+    stats: dict,
+    findings: list,
+    override_reason: str,
+    rows: list[dict[str, Any]],
+) -> DatasetVersion:
     number = (DatasetVersion.objects.filter(project=project).aggregate(n=Max("number"))["n"]) or 0
     version = DatasetVersion(
         project=project,
         number=number + 1,
         name=name.strip()[:120],
-        checksum=content_checksum(classes, items),
+        checksum=checksum,
         classes=classes,
         patients=dict(
             Patient.objects.filter(project=project, split__in=SPLITS).values_list("code", "split")
         ),
-        stats=version_stats(rows, classes),
+        stats=stats,
         findings=findings,
-        override_reason=override_reason if stopping else "",
+        override_reason=override_reason,
         frame_count=len(rows),
         created_by=by if getattr(by, "is_authenticated", False) else None,
     )
@@ -158,11 +202,6 @@ def version_freeze(
         ],
         batch_size=2000,
     )
-    detail = {"number": version.number, "frames": len(rows), "checksum": version.checksum}
-    if stopping:
-        detail.update(override_reason=override_reason, blocking=[f["kind"] for f in stopping])
-    action = "version.freeze_override" if stopping else "version.freeze"
-    audit_record(user=by, action=action, obj=version, project=project, detail=detail)
     return version
 
 
