@@ -14,6 +14,10 @@ def _project_of(obj: Any) -> Any:
     return obj if obj.__class__.__name__ == "Project" else obj.project
 
 
+# Roles that may change a project's patients, videos, frames, splits and versions.
+WRITE_ROLES = ("admin", Role.DATA_MANAGER)
+
+
 class IsAdmin(BasePermission):
     """Django staff (and superusers): users, projects, memberships."""
 

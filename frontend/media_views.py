@@ -7,9 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from datasets import selectors
-from datasets.models import Role
-
-WRITE_ROLES = ("admin", Role.DATA_MANAGER)
+from datasets.permissions import WRITE_ROLES
 
 
 @login_required

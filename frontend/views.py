@@ -5,19 +5,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from config.exceptions import ApplicationError
 from datasets import selectors
-from datasets.models import JobStatus, Role, Split
+from datasets.models import JobStatus, Split
+from datasets.permissions import WRITE_ROLES
 from datasets.services import jobs as job_services
 from datasets.services import patients as patient_services
 from frontend.forms import SplitForm
-
-WRITE_ROLES = ("admin", Role.DATA_MANAGER)
 
 
 @login_required
@@ -93,10 +91,7 @@ def patient_split(request: HttpRequest, pk: int) -> HttpResponse:
 def selfcheck_start(request: HttpRequest) -> HttpResponse:
     if not selectors.user_is_admin(request.user):
         raise PermissionDenied
-    from datasets.tasks import selfcheck
-
-    job = job_services.job_create(kind="selfcheck", created_by=request.user)
-    transaction.on_commit(lambda: selfcheck.delay(str(job.id)))
+    job = job_services.job_selfcheck_queue(by=request.user)
     return redirect("job-detail", pk=job.id)
 
 

@@ -18,10 +18,9 @@ from rest_framework.views import APIView
 
 from datasets import selectors
 from datasets.api.media_views import VideoSerializer
-from datasets.models import Role, UploadSession
+from datasets.models import UploadSession
+from datasets.permissions import WRITE_ROLES
 from datasets.services import uploads as upload_services
-
-WRITE_ROLES = ("admin", Role.DATA_MANAGER)
 
 
 class UploadSerializer(serializers.ModelSerializer):

@@ -15,13 +15,13 @@ from rest_framework.views import APIView
 from datasets import selectors
 from datasets.media import file_response
 from datasets.models import DatasetExport, DatasetVersion, ExportFormat, Project, Role, Split
+from datasets.permissions import WRITE_ROLES
 from datasets.services.audit import audit_record, client_ip
 from datasets.versions import checks, importers, splits
 from datasets.versions import exports as export_services
 from datasets.versions import freeze as freeze_services
 from datasets.versions import selectors as version_selectors
 
-WRITE_ROLES = ("admin", Role.DATA_MANAGER)
 EXPORT_ROLES = ("admin", Role.DATA_MANAGER, Role.ML_STAFF)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -206,10 +205,7 @@ class JobViewSet(viewsets.GenericViewSet, mixins.RetrieveModelMixin, mixins.List
     )
     def selfcheck(self, request: Request) -> Response:
         """Queue a no-op job on the `cpu` queue: proves that a worker picks up work."""
-        from datasets.tasks import selfcheck
-
-        job = job_services.job_create(kind="selfcheck", created_by=request.user)
-        transaction.on_commit(lambda: selfcheck.delay(str(job.id)))
+        job = job_services.job_selfcheck_queue(by=request.user)
         return Response(self.get_serializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={200: s.JobSerializer})

@@ -26,6 +26,17 @@ def job_create(
     return job
 
 
+def job_selfcheck_queue(*, by: Any) -> BackgroundJob:
+    """Queue a no-op job on `cpu`: proves that a worker consumes the queue and writes rows."""
+    from django.db import transaction
+
+    from datasets.tasks import selfcheck
+
+    job = job_create(kind="selfcheck", created_by=by)
+    transaction.on_commit(lambda: selfcheck.delay(str(job.id)))
+    return job
+
+
 def job_claim(*, job_id: uuid.UUID | str) -> bool:
     """QUEUED -> RUNNING in one UPDATE; False means another worker has it (or it ended).
 
