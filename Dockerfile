@@ -14,7 +14,8 @@ COPY datasets ./datasets
 COPY mlbackend ./mlbackend
 COPY frontend ./frontend
 COPY manage.py ./
-# TORCH_INDEX: for the gpu worker image pass a CUDA wheel index as a build arg.
+# PIP_EXTRA_ARGS: extra pip options, e.g. for the gpu worker image a CUDA wheel index:
+#   docker build --build-arg PIP_EXTRA_ARGS="--extra-index-url <CUDA wheel index>" .
 ARG PIP_EXTRA_ARGS=""
 RUN pip install --no-cache-dir $PIP_EXTRA_ARGS . \
     && mkdir -p /var/lib/nervemark/media /var/lib/nervemark/static \

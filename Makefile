@@ -20,6 +20,11 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# Biome (JS lint + format) from the npm registry, pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Datumaro (a real consumer of our COCO and CVAT exports in the tests) pins opencv<5 and
 # pillow 12, so it lives in its own environment; the test runs it as a separate interpreter.
 .venv-datumaro/.installed:
@@ -42,14 +47,19 @@ run: demo
 worker: install
 	$(VENV)/bin/celery -A config worker -Q cpu,gpu -c 2 --loglevel INFO
 
-lint: install
+# ruff, mypy (django + DRF plugins), the import contracts (pyproject.toml), Biome, migrations.
+lint: install node_modules/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+	npx --no-install biome ci --error-on-warnings frontend/static
 	$(PY) manage.py makemigrations --check --dry-run
 
-format: install
+format: install node_modules/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+	npx --no-install biome check --write frontend/static
 
 test: lint datumaro-env
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" \
@@ -61,4 +71,4 @@ test-embedded: install
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .venv-datumaro .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-datumaro .pytest_cache .ruff_cache .mypy_cache .import_linter_cache node_modules

@@ -76,7 +76,8 @@ def _ring(raw: Any, where: str, width: int, height: int) -> Ring:
         pts = pts[:-1]  # an explicitly closed ring: drop the repeated first point
     if len(pts) < 3:
         raise GeometryError([f"{where}: a ring needs at least 3 distinct vertices"])
-    return pts.tolist()
+    ring: Ring = pts.tolist()
+    return ring
 
 
 def _repair(poly: Polygon) -> list[Polygon]:
@@ -338,10 +339,6 @@ def shapes_brush(
     else:
         geoms[label] = geoms[label].union(stamp) if label in geoms else stamp
     return geometries_to_shapes(geoms, labels)
-
-
-def shapes_repair(shapes: Shapes, *, labels: Iterable[str]) -> Shapes:
-    return geometries_to_shapes(shapes_to_geometries(shapes), labels)
 
 
 def shapes_map_points(

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from annotator.geometry import DEFAULT_LABEL_VALUES
-from annotator.models import Annotation, AnnotationRevision, LabelClass, Prediction
+from annotator.models import (
+    Annotation,
+    AnnotationRevision,
+    AnnotationStatus,
+    LabelClass,
+    Prediction,
+    VideoAssignment,
+)
+from datasets import access
 from datasets.models import Frame, Project
-from datasets.selectors import frames_for_user, user_is_admin
+from datasets.users import RequestUser, User
 
 DEFAULT_LABEL_CLASS: dict[str, Any] = {
     "id": None,
@@ -20,33 +29,30 @@ DEFAULT_LABEL_CLASS: dict[str, Any] = {
 }
 
 
-def frame_for_user(*, user: Any, frame_id: int) -> Frame:
-    """The frame if the caller is a member of its project (else 404, never 403)."""
-    return get_object_or_404(frames_for_user(user=user), pk=frame_id)
-
-
 def annotation_of_frame(*, frame: Frame) -> Annotation | None:
     return Annotation.objects.filter(frame=frame).first()
 
 
 def annotations_for_user(
     *,
-    user: Any,
+    user: RequestUser,
     project_slug: str | None = None,
     status: str | None = None,
     video_id: int | None = None,
+    annotator: User | None = None,
 ) -> QuerySet[Annotation]:
     qs = Annotation.objects.select_related(
         "frame", "frame__video", "project", "annotator", "reviewed_by"
     )
-    if not user_is_admin(user):
-        qs = qs.filter(project__memberships__user=user)
+    qs = access.scope(qs, user)
     if project_slug:
         qs = qs.filter(project__slug=project_slug)
     if status:
         qs = qs.filter(status=status)
     if video_id is not None:
         qs = qs.filter(frame__video_id=video_id)
+    if annotator is not None:
+        qs = qs.filter(annotator=annotator)
     return qs.order_by("updated_at", "pk")
 
 
@@ -58,15 +64,6 @@ def predictions_of_frame(*, frame: Frame) -> QuerySet[Prediction]:
     return Prediction.objects.filter(frame=frame).order_by("-created_at", "-id")
 
 
-def label_classes_for_user(*, user: Any, project_slug: str | None = None) -> QuerySet[LabelClass]:
-    qs = LabelClass.objects.select_related("project")
-    if not user_is_admin(user):
-        qs = qs.filter(project__memberships__user=user)
-    if project_slug:
-        qs = qs.filter(project__slug=project_slug)
-    return qs.order_by("project_id", "value")
-
-
 def label_values(*, project: Project | int) -> dict[str, int]:
     """{label name: mask class value} of a project (for `geometry.rasterize`)."""
     return {c["name"]: c["value"] for c in label_classes_of(project=project)}
@@ -75,9 +72,63 @@ def label_values(*, project: Project | int) -> dict[str, int]:
 def label_classes_of(*, project: Project | int) -> list[dict[str, Any]]:
     """The project's classes; a project that defined none has the default facial_nerve = 1."""
     project_id = project.pk if isinstance(project, Project) else project
-    rows = list(
+    rows = (
         LabelClass.objects.filter(project_id=project_id)
         .order_by("value")
         .values("id", "name", "value", "color")
     )
-    return rows or [dict(DEFAULT_LABEL_CLASS)]
+    return [dict(row) for row in rows] or [dict(DEFAULT_LABEL_CLASS)]
+
+
+# --- the annotation queue ----------------------------------------------------------------------
+
+
+def _free_for(user: User, now: datetime) -> Q:
+    """Frames nobody else holds a live claim on."""
+    return Q(claim__isnull=True) | Q(claim__expires_at__lte=now) | Q(claim__user=user)
+
+
+def queue_candidates(*, project: Project, user: User, now: datetime) -> list[QuerySet[Frame]]:
+    """The queue's tiers, in order: my rejected frames (oldest review first), my unfinished
+    frames, unannotated frames of videos assigned to me, unannotated frames of unassigned
+    videos. Frames excluded at extraction never appear."""
+    frames = Frame.objects.filter(video__project=project, excluded=False)
+    mine = frames.filter(annotation__annotator=user)
+    assigned = VideoAssignment.objects.filter(video=OuterRef("video"))
+    unannotated = frames.filter(annotation__isnull=True).filter(_free_for(user, now))
+    return [
+        mine.filter(annotation__status=AnnotationStatus.REJECTED).order_by(
+            "annotation__reviewed_at", "pk"
+        ),
+        mine.filter(annotation__status=AnnotationStatus.IN_PROGRESS).order_by(
+            "annotation__updated_at", "pk"
+        ),
+        unannotated.filter(video__assignments__user=user).order_by("video_id", "index"),
+        unannotated.exclude(Exists(assigned)).order_by("video_id", "index"),
+    ]
+
+
+def queue_summary(*, project: Project, user: User) -> dict[str, int]:
+    tiers = queue_candidates(project=project, user=user, now=timezone.now())
+    frames = Frame.objects.filter(video__project=project, excluded=False)
+    return {
+        "rejected": tiers[0].count(),
+        "in_progress": tiers[1].count(),
+        "assigned_unannotated": tiers[2].count(),
+        "open_unannotated": tiers[3].count(),
+        "submitted": frames.filter(annotation__status=AnnotationStatus.SUBMITTED).count(),
+        "approved": frames.filter(annotation__status=AnnotationStatus.APPROVED).count(),
+        "frames": frames.count(),
+    }
+
+
+def queue_page_lists(*, user: User, project: Project, reviewer: bool) -> dict[str, Any]:
+    """The queue page's tables: my rejected annotations (oldest review first) and, for
+    reviewers, what awaits review."""
+    rejected = annotations_for_user(
+        user=user, project_slug=project.slug, status=AnnotationStatus.REJECTED, annotator=user
+    ).order_by("reviewed_at")[:50]
+    submitted = annotations_for_user(
+        user=user, project_slug=project.slug, status=AnnotationStatus.SUBMITTED
+    )
+    return {"rejected": rejected, "submitted": submitted[:100] if reviewer else []}

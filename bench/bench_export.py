@@ -36,8 +36,8 @@ from django.utils import timezone  # noqa: E402
 
 from annotator.models import Annotation, AnnotationRevision  # noqa: E402
 from datasets.models import Frame, Patient, Project, Video  # noqa: E402
-from datasets.versions.exporters import export_write  # noqa: E402
-from datasets.versions.freeze import version_freeze  # noqa: E402
+from datasets.versions.services.export_writer import export_write  # noqa: E402
+from datasets.versions.services.freeze import version_freeze  # noqa: E402
 
 
 def build(n: int, media: Path) -> Project:

@@ -20,6 +20,8 @@ app.conf.task_queues = (
     Queue("cpu", Exchange("cpu", type="direct"), routing_key="cpu"),
     Queue("gpu", Exchange("gpu", type="direct"), routing_key="gpu"),
 )
-app.conf.task_default_exchange = "cpu"
-app.conf.task_default_routing_key = "cpu"
+# Item assignment, as `conf.<name> = ...` does at runtime: Settings reads these two through
+# properties that fall back to task_default_queue.
+app.conf["task_default_exchange"] = "cpu"
+app.conf["task_default_routing_key"] = "cpu"
 app.autodiscover_tasks()

@@ -14,7 +14,7 @@ from rest_framework.views import exception_handler
 class ApplicationError(Exception):
     """A service refused an operation; `message` is shown to the user as is."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(
         self,
@@ -44,5 +44,5 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(*exc.args)  # keep the sentence saying why
     return exception_handler(exc, context)

@@ -13,6 +13,7 @@ from frontend.forms import LoginForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("datasets.versions.api.urls")),
     path("api/v1/", include("datasets.api.urls")),
     path("api/v1/", include("annotator.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

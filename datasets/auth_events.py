@@ -7,13 +7,14 @@ from typing import Any
 from django.contrib.auth import signals
 
 from datasets.services.audit import audit_record, client_ip
+from datasets.users import User
 
 
-def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _logged_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     audit_record(user=user, action="auth.login", ip_address=client_ip(request))
 
 
-def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _logged_out(sender: Any, request: Any, user: User | None, **kwargs: Any) -> None:
     if user is not None:
         audit_record(user=user, action="auth.logout", ip_address=client_ip(request))
 

@@ -12,16 +12,19 @@ import mimetypes
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import http_date
 
 
-def file_response(name: str, *, max_age: int = 3600, download_name: str | None = None):  # type: ignore[no-untyped-def]
+def file_response(
+    name: str, *, max_age: int = 3600, download_name: str | None = None
+) -> HttpResponseBase:
     if not name or not default_storage.exists(name):
         raise Http404("File not found.")
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     prefix = getattr(settings, "NERVEMARK_MEDIA_ACCEL_REDIRECT", "")
     if prefix:
-        response: HttpResponse = HttpResponse(content_type=content_type)
+        response: HttpResponseBase = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + name.lstrip("/")
     else:
         response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)

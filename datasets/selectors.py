@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from datasets import access
+from datasets.access import Capability
 from datasets.models import (
     AuditEvent,
     BackgroundJob,
@@ -14,33 +16,13 @@ from datasets.models import (
     Membership,
     Patient,
     Project,
-    Role,
     Video,
 )
+from datasets.users import RequestUser, User
 
 
-def user_is_admin(user: Any) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
-
-
-def role_in_project(*, user: Any, project: Project | int) -> str | None:
-    """The user's role in the project: a Role value, "admin" for staff, None for non-members."""
-    if not (user and user.is_authenticated and user.is_active):
-        return None
-    if user_is_admin(user):
-        return "admin"
-    project_id = project.pk if isinstance(project, Project) else project
-    return (
-        Membership.objects.filter(user=user, project_id=project_id)
-        .values_list("role", flat=True)
-        .first()
-    )
-
-
-def projects_for_user(*, user: Any) -> QuerySet[Project]:
-    qs = Project.objects.all()
-    if not user_is_admin(user):
-        qs = qs.filter(memberships__user=user)
+def projects_for_user(*, user: RequestUser) -> QuerySet[Project]:
+    qs = access.projects_where(user)
     # Subqueries: counting through the join used to filter by the caller would count only the
     # caller's own membership.
     patients = Patient.objects.filter(project=OuterRef("pk")).values("project")
@@ -51,54 +33,74 @@ def projects_for_user(*, user: Any) -> QuerySet[Project]:
     ).order_by("name")
 
 
-def memberships_for_user(*, user: Any) -> QuerySet[Membership]:
-    """Memberships a user may list: all for admins, their projects' for data managers."""
+@dataclass(frozen=True)
+class ProjectRow:
+    """A project of the caller's list (with its counts annotated) and their standing in it."""
+
+    project: Project
+    role: access.Standing | None
+
+
+def project_rows_for_user(*, user: RequestUser) -> list[ProjectRow]:
+    roles = access.roles_by_project(user)
+    return [ProjectRow(p, roles.get(p.pk)) for p in projects_for_user(user=user)]
+
+
+def memberships_for_user(*, user: RequestUser) -> QuerySet[Membership]:
+    """Memberships a user may list: their own, and all of projects where they see members."""
     qs = Membership.objects.select_related("user", "project")
-    if user_is_admin(user):
+    if access.is_admin(user):
         return qs
-    managed = Membership.objects.filter(user=user, role=Role.DATA_MANAGER).values("project_id")
-    return qs.filter(Q(project_id__in=managed) | Q(user=user))
+    managed = access.projects_where(user, Capability.VIEW_MEMBERS)
+    return qs.filter(Q(project__in=managed) | Q(user=user))
 
 
-def patients_for_user(*, user: Any, project_slug: str | None = None) -> QuerySet[Patient]:
-    qs = Patient.objects.select_related("project")
-    if not user_is_admin(user):
-        qs = qs.filter(project__memberships__user=user)
+def memberships_of(*, user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("project")
+
+
+def patients_for_user(*, user: RequestUser, project_slug: str | None = None) -> QuerySet[Patient]:
+    qs = access.scope(Patient.objects.select_related("project"), user)
     if project_slug:
         qs = qs.filter(project__slug=project_slug)
     return qs.order_by("project__name", "code")
 
 
-def audit_events_for_user(*, user: Any) -> QuerySet[AuditEvent]:
-    qs = AuditEvent.objects.select_related("project")
-    if user_is_admin(user):
-        return qs
-    managed = Membership.objects.filter(user=user, role=Role.DATA_MANAGER).values("project_id")
-    return qs.filter(project_id__in=managed)
+def audit_events_for_user(
+    *, user: RequestUser, project_slug: str | None = None, action: str | None = None
+) -> QuerySet[AuditEvent]:
+    """Events of projects where the caller may see the audit log (staff: all, and those of no
+    project)."""
+    qs = access.scope(
+        AuditEvent.objects.select_related("project"), user, need=Capability.VIEW_AUDIT
+    )
+    if project_slug:
+        qs = qs.filter(project__slug=project_slug)
+    if action:
+        qs = qs.filter(action=action)
+    return qs
 
 
-def jobs_for_user(*, user: Any) -> QuerySet[BackgroundJob]:
-    qs = BackgroundJob.objects.select_related("project")
-    if user_is_admin(user):
-        return qs
-    return qs.filter(project__memberships__user=user)
+def jobs_for_user(*, user: RequestUser) -> QuerySet[BackgroundJob]:
+    return access.scope(BackgroundJob.objects.select_related("project"), user)
 
 
-def videos_for_user(*, user: Any, patient_id: int | None = None) -> QuerySet[Video]:
-    qs = Video.objects.select_related("patient", "project")
-    if not user_is_admin(user):
-        qs = qs.filter(project__memberships__user=user)
+def videos_for_user(
+    *, user: RequestUser, patient_id: int | None = None, project_slug: str | None = None
+) -> QuerySet[Video]:
+    qs = access.scope(Video.objects.select_related("patient", "project", "job"), user)
     if patient_id is not None:
         qs = qs.filter(patient_id=patient_id)
+    if project_slug:
+        qs = qs.filter(project__slug=project_slug)
     return qs.order_by("patient__code", "created_at")
 
 
 def frames_for_user(
-    *, user: Any, video_id: int | None = None, include_excluded: bool = True
+    *, user: RequestUser, video_id: int | None = None, include_excluded: bool = True
 ) -> QuerySet[Frame]:
     qs = Frame.objects.select_related("video", "video__patient", "video__project")
-    if not user_is_admin(user):
-        qs = qs.filter(video__project__memberships__user=user)
+    qs = access.scope(qs, user, path="video__project")
     if video_id is not None:
         qs = qs.filter(video_id=video_id)
     if not include_excluded:

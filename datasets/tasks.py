@@ -8,6 +8,7 @@ import socket
 from celery import shared_task
 
 from datasets.services import jobs as job_services
+from datasets.services import videos as video_services
 
 
 @shared_task(name="datasets.tasks.selfcheck", queue="cpu")
@@ -23,21 +24,4 @@ def selfcheck(job_id: str) -> None:
 @shared_task(name="datasets.tasks.video_process", queue="cpu")
 def video_process(video_id: int, job_id: str) -> None:
     """Probe, de-identify and extract frames of one video."""
-    from datasets.services.videos import video_process as run
-
-    run(video_id=video_id, job_id=job_id)
-
-
-@shared_task(
-    name="datasets.tasks.dataset_export",
-    queue="cpu",
-    acks_late=True,
-    task_reject_on_worker_lost=True,
-    soft_time_limit=6 * 3600,
-    time_limit=6 * 3600 + 300,
-)
-def dataset_export(export_id: str, job_id: str) -> None:
-    """Write one export zip of a frozen dataset version."""
-    from datasets.versions.exports import export_run
-
-    export_run(export_id=export_id, job_id=job_id)
+    video_services.video_process(video_id=video_id, job_id=job_id)

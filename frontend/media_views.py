@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
-from datasets import selectors
-from datasets.permissions import WRITE_ROLES
+from datasets import access, selectors
 
 
 @login_required
 def patient_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    patient = get_object_or_404(
-        selectors.patients_for_user(user=request.user, project_slug=slug), code=code
-    )
-    role = selectors.role_in_project(user=request.user, project=patient.project)
+    patient = access.patient_for(request.user, code=code, project_slug=slug)
     videos = selectors.videos_for_user(user=request.user, patient_id=patient.pk)
     return render(
         request,
@@ -23,8 +19,7 @@ def patient_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         {
             "patient": patient,
             "project": patient.project,
-            "role": role,
-            "can_write": role in WRITE_ROLES,
+            **access.for_template(request.user, patient.project),
             "videos": videos,
         },
     )
@@ -32,8 +27,7 @@ def patient_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
 
 @login_required
 def video_frames(request: HttpRequest, pk: int) -> HttpResponse:
-    video = get_object_or_404(selectors.videos_for_user(user=request.user), pk=pk)
-    role = selectors.role_in_project(user=request.user, project=video.project)
+    video = access.video_for(request.user, pk)
     return render(
         request,
         "frontend/video_frames.html",
@@ -41,7 +35,6 @@ def video_frames(request: HttpRequest, pk: int) -> HttpResponse:
             "video": video,
             "patient": video.patient,
             "project": video.project,
-            "role": role,
-            "can_write": role in WRITE_ROLES,
+            **access.for_template(request.user, video.project),
         },
     )

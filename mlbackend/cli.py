@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -111,8 +110,6 @@ def _run_train(args: argparse.Namespace) -> int:
         f"weights: {result.weights}  best epoch {result.best_epoch}  "
         f"val nerve_iou {result.best_val_nerve_iou}  ({result.selection})"
     )
-    if result.leaking_patients:
-        print(f"WARNING: patients in several splits: {result.leaking_patients}", file=sys.stderr)
     return 0
 
 
@@ -132,7 +129,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 
 
 def _run_predict(args: argparse.Namespace) -> int:
-    from mlbackend.data.manifest import read_image
+    from datasets.layout import read_image
     from mlbackend.inference import frame_scores, load_model, mask_to_polygons, predict
 
     model, meta = load_model(args.weights)

@@ -6,9 +6,13 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.factories import RolesWorld
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -65,3 +69,13 @@ def postgres() -> str:
 @pytest.fixture
 def redis_url() -> str:
     return require_service("redis")
+
+
+@pytest.fixture
+def roles_world(db: Any) -> RolesWorld:
+    """Project alpha with a member per role, an outsider in bravo, a video of 4 frames: see
+    `tests.factories.RolesWorld`."""
+    # Imported here: this conftest also serves the pure-Python tests, which need no Django.
+    from tests.factories import make_roles_world
+
+    return make_roles_world()

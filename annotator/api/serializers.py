@@ -77,7 +77,11 @@ class AnnotationListSerializer(AnnotationSerializer):
 class AnnotationWriteSerializer(serializers.Serializer):
     shapes = serializers.JSONField(required=False)
     status = serializers.ChoiceField(choices=["in_progress", "submitted"], required=False)
-    source = serializers.ChoiceField(choices=["manual", "model", "propagated"], required=False)
+    # Named like `Field.source`: the serializer metaclass takes declared fields out of the
+    # class, so nothing is shadowed at runtime; the stubs see an assignment to the attribute.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=["manual", "model", "propagated"], required=False
+    )
     prediction = serializers.IntegerField(required=False, allow_null=True)
     repair = serializers.BooleanField(required=False, default=False)
 
@@ -118,7 +122,8 @@ class ProposeSerializer(serializers.Serializer):
 class GeometrySerializer(serializers.Serializer):
     op = serializers.ChoiceField(choices=["brush", "erase", "repair"])
     shapes = serializers.JSONField()
-    label = serializers.CharField(required=False, max_length=64)
+    # Named like `Field.label`: not shadowed at runtime (see AnnotationWriteSerializer.source).
+    label = serializers.CharField(required=False, max_length=64)  # type: ignore[assignment]
     stroke = serializers.ListField(
         child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
         required=False,

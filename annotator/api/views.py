@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -17,17 +18,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotator import geometry, selectors
+from annotator import selectors
 from annotator.api import serializers as s
 from annotator.models import Annotation
-from annotator.permissions import ANNOTATE_ROLES, MANAGE_ROLES, REVIEW_ROLES, require_role
 from annotator.services import annotations as annotation_services
 from annotator.services import labels as label_services
 from annotator.services import propagation
 from annotator.services import queue as queue_services
 from config.exceptions import ApplicationError
-from datasets.models import Frame
-from datasets.selectors import projects_for_user, videos_for_user
+from datasets import access
+from datasets.access import Capability
 
 
 def _etag(version: int) -> str:
@@ -65,12 +65,9 @@ def stale_response(exc: annotation_services.StaleAnnotation, frame_id: int) -> R
 class FrameAnnotationView(APIView):
     """The one current annotation of a frame."""
 
-    def _frame(self, request: Request, frame_id: int) -> Frame:
-        return selectors.frame_for_user(user=request.user, frame_id=frame_id)
-
     @extend_schema(responses={200: s.AnnotationSerializer})
     def get(self, request: Request, frame_id: int) -> Response:
-        frame = self._frame(request, frame_id)
+        frame = access.frame_for(request.user, frame_id)
         return annotation_response(selectors.annotation_of_frame(frame=frame), frame.pk)
 
     @extend_schema(
@@ -90,13 +87,7 @@ class FrameAnnotationView(APIView):
         return self._save(request, frame_id, partial=True)
 
     def _save(self, request: Request, frame_id: int, *, partial: bool) -> Response:
-        frame = self._frame(request, frame_id)
-        require_role(
-            user=request.user,
-            project=frame.video.project_id,
-            allowed=ANNOTATE_ROLES,
-            doing="annotate frames",
-        )
+        frame = access.frame_for(request.user, frame_id, need=Capability.ANNOTATE)
         version = expected_version(request)
         data = s.AnnotationWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -106,7 +97,7 @@ class FrameAnnotationView(APIView):
         try:
             annotation = annotation_services.annotation_save(
                 frame=frame,
-                user=request.user,
+                user=access.signed_in(request),
                 expected_version=version,
                 shapes=values.get("shapes"),
                 status=values.get("status"),
@@ -122,20 +113,14 @@ class FrameAnnotationView(APIView):
 class ReviewView(APIView):
     @extend_schema(request=s.ReviewSerializer, responses={200: s.AnnotationSerializer})
     def post(self, request: Request, frame_id: int) -> Response:
-        frame = selectors.frame_for_user(user=request.user, frame_id=frame_id)
-        require_role(
-            user=request.user,
-            project=frame.video.project_id,
-            allowed=REVIEW_ROLES,
-            doing="review annotations",
-        )
+        frame = access.frame_for(request.user, frame_id, need=Capability.REVIEW)
         version = expected_version(request)
         data = s.ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             annotation = annotation_services.annotation_review(
                 frame=frame,
-                user=request.user,
+                user=access.signed_in(request),
                 expected_version=version,
                 approve=data.validated_data["decision"] == "approve",
                 comment=data.validated_data["comment"],
@@ -148,7 +133,7 @@ class ReviewView(APIView):
 class RevisionListView(APIView):
     @extend_schema(responses={200: s.RevisionSerializer(many=True)})
     def get(self, request: Request, frame_id: int) -> Response:
-        frame = selectors.frame_for_user(user=request.user, frame_id=frame_id)
+        frame = access.frame_for(request.user, frame_id)
         annotation = selectors.annotation_of_frame(frame=frame)
         if annotation is None:
             return Response([])
@@ -159,7 +144,7 @@ class RevisionListView(APIView):
 class PredictionListView(APIView):
     @extend_schema(responses={200: s.PredictionSerializer(many=True)})
     def get(self, request: Request, frame_id: int) -> Response:
-        frame = selectors.frame_for_user(user=request.user, frame_id=frame_id)
+        frame = access.frame_for(request.user, frame_id)
         predictions = selectors.predictions_of_frame(frame=frame)[:5]
         return Response(s.PredictionSerializer(predictions, many=True).data)
 
@@ -169,13 +154,7 @@ class ProposeView(APIView):
 
     @extend_schema(request=s.ProposeSerializer, responses={200: dict})
     def post(self, request: Request, frame_id: int) -> Response:
-        frame = selectors.frame_for_user(user=request.user, frame_id=frame_id)
-        require_role(
-            user=request.user,
-            project=frame.video.project_id,
-            allowed=ANNOTATE_ROLES,
-            doing="annotate frames",
-        )
+        frame = access.frame_for(request.user, frame_id, need=Capability.ANNOTATE)
         data = s.ProposeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(
@@ -190,33 +169,19 @@ class GeometryView(APIView):
 
     @extend_schema(request=s.GeometrySerializer, responses={200: dict})
     def post(self, request: Request, frame_id: int) -> Response:
-        frame = selectors.frame_for_user(user=request.user, frame_id=frame_id)
-        require_role(
-            user=request.user,
-            project=frame.video.project_id,
-            allowed=ANNOTATE_ROLES,
-            doing="annotate frames",
-        )
+        frame = access.frame_for(request.user, frame_id, need=Capability.ANNOTATE)
         data = s.GeometrySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        labels = list(selectors.label_values(project=frame.video.project_id))
-        shapes = annotation_services.validated_shapes(frame=frame, shapes=v["shapes"], repair=True)
-        if v["op"] == "repair":
-            return Response({"shapes": shapes})
-        if "stroke" not in v or "radius" not in v or v.get("label", labels[0]) not in labels:
-            raise ApplicationError("A brush stroke needs stroke points, a radius and a label.")
-        result = geometry.shapes_brush(
-            shapes,
-            label=v.get("label", labels[0]),
-            stroke=v["stroke"],
-            radius=v["radius"],
-            erase=v["op"] == "erase",
-            width=frame.width,
-            height=frame.height,
-            labels=labels,
+        shapes = annotation_services.shapes_edit(
+            frame=frame,
+            op=v["op"],
+            shapes=v["shapes"],
+            stroke=v.get("stroke"),
+            radius=v.get("radius"),
+            label=v.get("label"),
         )
-        return Response({"shapes": result})
+        return Response({"shapes": shapes})
 
 
 class AnnotationListView(ListAPIView):
@@ -224,7 +189,7 @@ class AnnotationListView(ListAPIView):
 
     serializer_class = s.AnnotationListSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Annotation]:
         if getattr(self, "swagger_fake_view", False):
             return Annotation.objects.none()
         params = self.request.query_params
@@ -248,20 +213,22 @@ class AnnotationListView(ListAPIView):
 
 
 class QueueNextView(APIView):
+    """Claims the frame it answers (a POST: link prefetchers must not take frames)."""
+
     @extend_schema(
         parameters=[OpenApiParameter("project", str, required=True), OpenApiParameter("skip", int)],
+        request=None,
         responses={200: dict, 204: None},
     )
-    def get(self, request: Request) -> Response:
-        project = get_object_or_404(
-            projects_for_user(user=request.user), slug=request.query_params.get("project", "")
-        )
-        require_role(
-            user=request.user, project=project, allowed=ANNOTATE_ROLES, doing="annotate frames"
+    def post(self, request: Request) -> Response:
+        project = access.project_for(
+            request.user, request.query_params.get("project", ""), need=Capability.ANNOTATE
         )
         skip = request.query_params.get("skip", "")
         frame = queue_services.queue_next(
-            project=project, user=request.user, skip=int(skip) if skip.isdigit() else None
+            project=project,
+            user=access.signed_in(request),
+            skip=int(skip) if skip.isdigit() else None,
         )
         if frame is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -275,10 +242,8 @@ class QueueSummaryView(APIView):
         parameters=[OpenApiParameter("project", str, required=True)], responses={200: dict}
     )
     def get(self, request: Request) -> Response:
-        project = get_object_or_404(
-            projects_for_user(user=request.user), slug=request.query_params.get("project", "")
-        )
-        return Response(queue_services.queue_summary(project=project, user=request.user))
+        project = access.project_for(request.user, request.query_params.get("project", ""))
+        return Response(selectors.queue_summary(project=project, user=access.signed_in(request)))
 
 
 class LabelClassView(APIView):
@@ -287,26 +252,21 @@ class LabelClassView(APIView):
         responses={200: s.LabelClassSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        project = get_object_or_404(
-            projects_for_user(user=request.user), slug=request.query_params.get("project", "")
-        )
+        project = access.project_for(request.user, request.query_params.get("project", ""))
         return Response(selectors.label_classes_of(project=project))
 
     @extend_schema(request=s.LabelClassCreateSerializer, responses={201: s.LabelClassSerializer})
     def post(self, request: Request) -> Response:
         data = s.LabelClassCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        project = get_object_or_404(
-            projects_for_user(user=request.user), slug=data.validated_data["project"]
-        )
-        require_role(
-            user=request.user, project=project, allowed=MANAGE_ROLES, doing="add label classes"
+        project = access.project_for(
+            request.user, data.validated_data["project"], need=Capability.MANAGE_LABELING
         )
         label = label_services.label_class_create(
             project=project,
             name=data.validated_data["name"],
             color=data.validated_data["color"],
-            by=request.user,
+            by=access.signed_in(request),
         )
         return Response(s.LabelClassSerializer(label).data, status=status.HTTP_201_CREATED)
 
@@ -316,16 +276,13 @@ class AssignmentView(APIView):
     def post(self, request: Request) -> Response:
         data = s.AssignmentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        video = get_object_or_404(
-            videos_for_user(user=request.user), pk=data.validated_data["video"]
-        )
-        require_role(
-            user=request.user, project=video.project_id, allowed=MANAGE_ROLES, doing="assign"
+        video = access.video_for(
+            request.user, data.validated_data["video"], need=Capability.MANAGE_LABELING
         )
         user = get_object_or_404(
             get_user_model(), username=data.validated_data["username"], is_active=True
         )
-        queue_services.video_assign(video=video, user=user, by=request.user)
+        queue_services.video_assign(video=video, user=user, by=access.signed_in(request))
         return Response(
             {"video": video.pk, "username": user.get_username()}, status=status.HTTP_201_CREATED
         )

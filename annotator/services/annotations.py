@@ -21,9 +21,11 @@ from annotator.models import (
 )
 from annotator.selectors import label_values
 from config.exceptions import ApplicationError, Conflict
-from datasets.models import Frame, Role
-from datasets.selectors import role_in_project
+from datasets import access
+from datasets.access import Capability
+from datasets.models import Frame
 from datasets.services.audit import audit_record
+from datasets.users import User
 
 SAVE_STATUSES = (AnnotationStatus.IN_PROGRESS, AnnotationStatus.SUBMITTED)
 
@@ -60,6 +62,36 @@ def validated_shapes(*, frame: Frame, shapes: Any, repair: bool = False) -> list
         ) from exc
 
 
+def shapes_edit(
+    *,
+    frame: Frame,
+    op: str,
+    shapes: Any,
+    stroke: list[list[float]] | None = None,
+    radius: float | None = None,
+    label: str | None = None,
+) -> list[dict[str, Any]]:
+    """The editor's brush, eraser and repair: `shapes` repaired, then (brush/erase) the stroke
+    of `radius` added to or cut from `label`. Nothing is saved."""
+    labels = list(label_values(project=frame.video.project_id))
+    shapes = validated_shapes(frame=frame, shapes=shapes, repair=True)
+    if op == "repair":
+        return shapes
+    label = label or labels[0]
+    if stroke is None or radius is None or label not in labels:
+        raise ApplicationError("A brush stroke needs stroke points, a radius and a label.")
+    return geometry.shapes_brush(
+        shapes,
+        label=label,
+        stroke=stroke,
+        radius=radius,
+        erase=op == "erase",
+        width=frame.width,
+        height=frame.height,
+        labels=labels,
+    )
+
+
 def _prediction_and_iou(
     *, frame: Frame, shapes: list[dict[str, Any]] | None, prediction_id: int | None
 ) -> tuple[Prediction | None, float | None]:
@@ -83,7 +115,7 @@ def _prediction_and_iou(
     return prediction, round(iou, 6)
 
 
-def _revision(annotation: Annotation, *, kind: str, by: Any, comment: str = "") -> None:
+def _revision(annotation: Annotation, *, kind: str, by: User, comment: str = "") -> None:
     AnnotationRevision.objects.create(
         annotation=annotation,
         version=annotation.version,
@@ -100,7 +132,7 @@ def _revision(annotation: Annotation, *, kind: str, by: Any, comment: str = "") 
 def annotation_save(
     *,
     frame: Frame,
-    user: Any,
+    user: User,
     expected_version: int,
     shapes: Any = None,
     status: str | None = None,
@@ -170,11 +202,11 @@ def _create(*, frame: Frame, changes: dict[str, Any]) -> Annotation:
 
 
 def _update(
-    *, frame: Frame, user: Any, expected_version: int, changes: dict[str, Any]
+    *, frame: Frame, user: User, expected_version: int, changes: dict[str, Any]
 ) -> Annotation:
-    role = role_in_project(user=user, project=frame.video.project_id)
+    held = access.capabilities(user, frame.video.project_id)
     rows = Annotation.objects.filter(frame=frame, version=expected_version)
-    if role == Role.ANNOTATOR:  # an approved mask is changed by data managers only
+    if held and Capability.REVIEW not in held:  # approved masks are changed by reviewers only
         rows = rows.exclude(status=AnnotationStatus.APPROVED)
     updated = rows.update(version=F("version") + 1, **changes)
     current = Annotation.objects.filter(frame=frame).first()
@@ -191,7 +223,7 @@ def _update(
 def annotation_review(
     *,
     frame: Frame,
-    user: Any,
+    user: User,
     expected_version: int,
     approve: bool,
     comment: str = "",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
@@ -12,10 +10,11 @@ from annotator.selectors import DEFAULT_LABEL_CLASS
 from config.exceptions import ApplicationError
 from datasets.models import Project
 from datasets.services.audit import audit_record
+from datasets.users import User
 
 
 @transaction.atomic
-def label_class_create(*, project: Project, name: str, color: str, by: Any) -> LabelClass:
+def label_class_create(*, project: Project, name: str, color: str, by: User) -> LabelClass:
     """Add a class; a project still on the implicit default first gets that default as a row."""
     if not LabelClass.objects.filter(project=project).exists():
         LabelClass.objects.create(

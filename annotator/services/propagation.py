@@ -30,6 +30,7 @@ def previous_annotated_frame(*, frame: Frame) -> tuple[Frame, Annotation] | None
 
 
 def _gray(frame: Frame, scale: float) -> np.ndarray:
+    assert frame.image.name is not None  # Frame.image is a required field
     with default_storage.open(frame.image.name, "rb") as fh:
         data = np.frombuffer(fh.read(), dtype=np.uint8)
     img = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
@@ -57,8 +58,9 @@ def shapes_warp_by_flow(*, shapes: Any, source: Frame, target: Frame) -> list[di
     if (source.width, source.height) != (target.width, target.height):
         raise ApplicationError("The two frames differ in size; copy instead of propagating.")
     scale = min(1.0, FLOW_MAX_SIDE / max(target.width, target.height))
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    flow = dis.calc(_gray(source, scale), _gray(target, scale), None)
+    dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    # flow=None makes OpenCV allocate the output; the opencv stubs require an array there.
+    flow = dis.calc(_gray(source, scale), _gray(target, scale), None)  # type: ignore[call-overload]
 
     def move(pts: np.ndarray) -> np.ndarray:
         return pts + _sample(flow, pts * scale) / scale

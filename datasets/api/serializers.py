@@ -5,7 +5,19 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from datasets.models import AuditEvent, BackgroundJob, Membership, Patient, Project, Role, Split
+from datasets.models import (
+    AuditEvent,
+    BackgroundJob,
+    Frame,
+    Membership,
+    Patient,
+    Project,
+    Role,
+    Split,
+    UploadSession,
+    Video,
+)
+from datasets.services import uploads as upload_services
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -43,7 +55,9 @@ class ProjectUpdateSerializer(serializers.Serializer):
 
 
 class MembershipSerializer(serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    project: serializers.SlugRelatedField[Project] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     username = serializers.CharField(source="user.username", read_only=True)
 
     class Meta:
@@ -63,7 +77,9 @@ class MembershipCreateSerializer(serializers.Serializer):
 
 
 class PatientSerializer(serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    project: serializers.SlugRelatedField[Project] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
 
     class Meta:
         model = Patient
@@ -80,7 +96,9 @@ class PatientUpdateSerializer(serializers.Serializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    project: serializers.SlugRelatedField[Project] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
 
     class Meta:
         model = AuditEvent
@@ -98,7 +116,9 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    project: serializers.SlugRelatedField[Project] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
 
     class Meta:
         model = BackgroundJob
@@ -115,3 +135,121 @@ class JobSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
         ]
+
+
+# --- videos and frames -------------------------------------------------------------------------
+
+
+class VideoSerializer(serializers.ModelSerializer):
+    patient = serializers.CharField(source="patient.code", read_only=True)
+    patient_id = serializers.IntegerField(read_only=True)
+    project = serializers.CharField(source="project.slug", read_only=True)
+    job_status = serializers.CharField(source="job.status", read_only=True, default=None)
+
+    class Meta:
+        model = Video
+        fields = [
+            "id",
+            "project",
+            "patient",
+            "patient_id",
+            "sha256",
+            "size_bytes",
+            "container",
+            "codec",
+            "width",
+            "height",
+            "fps",
+            "variable_fps",
+            "frame_count",
+            "duration_s",
+            "rotation",
+            "status",
+            "error",
+            "extraction",
+            "frames_done",
+            "frames_expected",
+            "extract_fps",
+            "job",
+            "job_status",
+            "created_at",
+        ]
+
+
+class ExtractionSerializer(serializers.Serializer):
+    target_fps = serializers.FloatField(required=False, allow_null=True, min_value=0.001)
+    every_nth = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    start_s = serializers.FloatField(required=False, min_value=0)
+    end_s = serializers.FloatField(required=False, allow_null=True)
+    max_frames = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    max_side = serializers.IntegerField(required=False, allow_null=True, min_value=16)
+    jpeg_quality = serializers.IntegerField(required=False, min_value=10, max_value=100)
+    blur_ratio = serializers.FloatField(required=False, min_value=0, max_value=0.99)
+    dup_distance = serializers.IntegerField(required=False, min_value=0, max_value=64)
+
+
+class FrameSerializer(serializers.ModelSerializer):
+    image_url = serializers.SerializerMethodField()
+    thumb_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Frame
+        fields = [
+            "id",
+            "video",
+            "index",
+            "timestamp_ms",
+            "width",
+            "height",
+            "sharpness",
+            "phash",
+            "excluded",
+            "exclusion_reason",
+            "image_url",
+            "thumb_url",
+        ]
+
+    def get_image_url(self, obj: Frame) -> str:
+        return f"/api/v1/frames/{obj.pk}/image/"
+
+    def get_thumb_url(self, obj: Frame) -> str:
+        return f"/api/v1/frames/{obj.pk}/image/?size=thumb"
+
+
+class FrameUpdateSerializer(serializers.Serializer):
+    excluded = serializers.BooleanField()
+
+
+# --- uploads -----------------------------------------------------------------------------------
+
+
+class UploadSerializer(serializers.ModelSerializer):
+    patient = serializers.CharField(source="patient.code", read_only=True)
+    chunk_count = serializers.IntegerField(read_only=True)
+    received = serializers.SerializerMethodField()
+
+    class Meta:
+        model = UploadSession
+        fields = [
+            "id",
+            "patient",
+            "size_bytes",
+            "sha256",
+            "chunk_size",
+            "chunk_count",
+            "received",
+            "status",
+            "error",
+            "video",
+            "created_at",
+        ]
+
+    def get_received(self, obj: UploadSession) -> list[int]:
+        return upload_services.upload_received(obj)
+
+
+class UploadStartSerializer(serializers.Serializer):
+    patient = serializers.IntegerField()
+    size_bytes = serializers.IntegerField(min_value=1)
+    sha256 = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    chunk_size = serializers.IntegerField(required=False, min_value=1)

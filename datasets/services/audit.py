@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 
 from datasets.models import AuditEvent, Project
+from datasets.users import RequestUser, User
 
 
 def audit_record(
     *,
-    user: AbstractBaseUser | AnonymousUser | None,
+    user: RequestUser | None,
     action: str,
     obj: models.Model | None = None,
     project: Project | None = None,
     detail: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
-    real_user = user if user is not None and user.is_authenticated else None
+    real_user = user if isinstance(user, User) else None  # anonymous: a failed login
     if project is None and obj is not None:
         project = obj if isinstance(obj, Project) else getattr(obj, "project", None)
     return AuditEvent.objects.create(

@@ -14,6 +14,7 @@ from datasets.models import ExclusionReason, Frame, Video
 from datasets.services import jobs as job_services
 from datasets.services.audit import audit_record
 from datasets.services.storage import local_path, storage_put
+from datasets.users import User
 from datasets.video.extract import (
     ExtractedFrame,
     ExtractOptions,
@@ -37,6 +38,7 @@ def thumb_name(image_name: str) -> str:
 
 def _thumbnail(jpeg: bytes) -> bytes:
     img = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert img is not None  # a JPEG the extractor has just encoded
     h, w = img.shape[:2]
     scale = THUMB_SIDE / max(h, w)
     small = cv2.resize(
@@ -89,6 +91,7 @@ def frames_extract(
     expected = expected_count(options, duration_s=video.duration_s or 0, fps=video.fps or 25)
     Video.objects.filter(pk=video.pk).update(frames_done=0, frames_expected=expected, extract_fps=0)
     started, done, batch = time.monotonic(), 0, []
+    assert video.file.name is not None  # the de-identified copy, stored before extraction
     source = local_path(video.file.name)
     for frame in iter_frames(
         source,
@@ -150,7 +153,7 @@ def frames_mark_exclusions(*, video: Video, options: ExtractOptions) -> int:
     return sum(1 for f in frames if not f.excluded)
 
 
-def frame_set_excluded(*, frame: Frame, excluded: bool, by: Any) -> Frame:
+def frame_set_excluded(*, frame: Frame, excluded: bool, by: User) -> Frame:
     frame.excluded = excluded
     frame.exclusion_reason = ExclusionReason.MANUAL if excluded else ExclusionReason.NONE
     frame.save(update_fields=["excluded", "exclusion_reason"])

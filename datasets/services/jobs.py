@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from datasets.models import BackgroundJob, JobStatus, Project
+from config.celery import app as celery_app
+from datasets.models import BackgroundJob, JobKind, JobStatus, Project
+from datasets.users import User
+
+
+def job_enqueue(task_name: str, *args: Any) -> None:
+    """Send a task by name after the current transaction commits (ids only, JSON).
+
+    Services never import task modules (tasks import services: that is the only direction).
+    The queue comes from CELERY_TASK_ROUTES by name (`mlbackend.tasks.*` -> gpu, else cpu); the
+    execution options (acks_late, time limits) live on the task in the worker's registry."""
+    transaction.on_commit(lambda: celery_app.send_task(task_name, args=list(args)))
 
 
 def job_create(
     *,
     kind: str,
     project: Project | None = None,
-    created_by: Any = None,
+    created_by: User | None = None,
     params: dict[str, Any] | None = None,
 ) -> BackgroundJob:
     job = BackgroundJob(kind=kind, project=project, created_by=created_by, params=params or {})
@@ -26,30 +40,59 @@ def job_create(
     return job
 
 
-def job_selfcheck_queue(*, by: Any) -> BackgroundJob:
+def job_selfcheck_queue(*, by: User) -> BackgroundJob:
     """Queue a no-op job on `cpu`: proves that a worker consumes the queue and writes rows."""
-    from django.db import transaction
-
-    from datasets.tasks import selfcheck
-
-    job = job_create(kind="selfcheck", created_by=by)
-    transaction.on_commit(lambda: selfcheck.delay(str(job.id)))
+    job = job_create(kind=JobKind.SELFCHECK, created_by=by)
+    job_enqueue("datasets.tasks.selfcheck", str(job.id))
     return job
 
 
 def job_claim(*, job_id: uuid.UUID | str) -> bool:
     """QUEUED -> RUNNING in one UPDATE; False means another worker has it (or it ended).
 
-    A RUNNING job whose heartbeat is older than NERVEMARK_JOB_STALE_S is taken over: its worker
-    died (the broker redelivered the task because it was never acknowledged).
+    A RUNNING job is taken over when its worker is gone: its heartbeat is older than
+    NERVEMARK_JOB_STALE_S (any machine), or it was claimed by a process on this machine that no
+    longer runs (a pool child killed mid-task, whose message the broker redelivered at once).
     """
     now = timezone.now()
     stale = now - timedelta(seconds=settings.NERVEMARK_JOB_STALE_S)
     claimable = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, heartbeat_at__lt=stale)
-    claimed = BackgroundJob.objects.filter(claimable, id=job_id).update(
-        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now
+    update = {"status": JobStatus.RUNNING, "started_at": now, "heartbeat_at": now}
+    me = this_worker()
+    if BackgroundJob.objects.filter(claimable, id=job_id).update(**update, worker=me):
+        return True
+    holder = (
+        BackgroundJob.objects.filter(id=job_id, status=JobStatus.RUNNING)
+        .values_list("worker", flat=True)
+        .first()
     )
-    return claimed == 1
+    if holder is None or not _gone_from_this_machine(holder):
+        return False
+    taken = BackgroundJob.objects.filter(id=job_id, status=JobStatus.RUNNING, worker=holder)
+    return taken.update(heartbeat_at=now, worker=me) == 1
+
+
+def this_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _gone_from_this_machine(worker: str) -> bool:
+    """True when `worker` ("host:pid") was a process of this machine that is not running now.
+
+    The calling process counts as gone too: a pool process runs one task at a time, so a job it
+    holds while starting another belongs to a run of its own that ended without finishing."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    return False
 
 
 def job_is_active(job: BackgroundJob) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import RestrictedError
@@ -12,6 +11,7 @@ from django.db.models import RestrictedError
 from config.exceptions import ApplicationError, Conflict
 from datasets.models import Patient, Project, Split
 from datasets.services.audit import audit_record
+from datasets.users import User
 
 # Crockford-like alphabet without 0/O/1/I/L/U: codes are read aloud and typed by hand.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -24,7 +24,7 @@ def patient_code_generate() -> str:
 
 
 def patient_create(
-    *, project: Project, by: AbstractBaseUser | None = None, split: str = Split.UNASSIGNED
+    *, project: Project, by: User | None = None, split: str = Split.UNASSIGNED
 ) -> Patient:
     if split not in Split.values:
         raise ApplicationError(f"Unknown split '{split}'. Use one of: {', '.join(Split.values)}.")
@@ -50,7 +50,7 @@ def patient_assign_split(
     *,
     patient: Patient,
     split: str,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     confirm_contamination: bool = False,
     reason: str = "",
 ) -> Patient:
@@ -75,7 +75,7 @@ def patient_assign_split(
     locked.split = split
     locked.save(update_fields=["split", "updated_at"])
     detail = {"from": previous, "to": split}
-    if contaminating:
+    if contaminating and locked.test_evaluated_at is not None:  # implied; narrows the type
         detail.update(evaluated_at=locked.test_evaluated_at.isoformat(), reason=reason[:500])
     action = "patient.split_change_contaminating" if contaminating else "patient.split_change"
     audit_record(user=by, action=action, obj=locked, detail=detail)
@@ -83,7 +83,7 @@ def patient_assign_split(
 
 
 @transaction.atomic
-def patient_delete(*, patient: Patient, by: AbstractBaseUser | None = None) -> None:
+def patient_delete(*, patient: Patient, by: User | None = None) -> None:
     audit_record(user=by, action="patient.delete", obj=patient, detail={"code": patient.code})
     files = _media_of(patient)
     try:

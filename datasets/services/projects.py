@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from config.exceptions import ApplicationError
 from datasets.models import Membership, Project, Role
 from datasets.services.audit import audit_record
+from datasets.users import User
 
 
 @transaction.atomic
 def project_create(
-    *, slug: str, name: str, description: str = "", created_by: AbstractBaseUser | None = None
+    *, slug: str, name: str, description: str = "", created_by: User | None = None
 ) -> Project:
     if Project.objects.filter(slug=slug).exists():
         raise ApplicationError(f"A project with slug '{slug}' already exists.", code="duplicate")
@@ -24,8 +24,27 @@ def project_create(
 
 
 @transaction.atomic
+def project_update(
+    *,
+    project: Project,
+    by: User | None = None,
+    name: str | None = None,
+    description: str | None = None,
+) -> Project:
+    """Change the fields given (None: keep); the audit event lists what was sent."""
+    changes = {"name": name, "description": description}
+    changes = {field: value for field, value in changes.items() if value is not None}
+    for field, value in changes.items():
+        setattr(project, field, value)
+    project.full_clean()
+    project.save()
+    audit_record(user=by, action="project.update", obj=project, detail=changes)
+    return project
+
+
+@transaction.atomic
 def membership_set(
-    *, project: Project, user: AbstractBaseUser, role: str, by: AbstractBaseUser | None = None
+    *, project: Project, user: User, role: str, by: User | None = None
 ) -> Membership:
     """Give `user` exactly one role in `project` (creates or changes the membership)."""
     if role not in Role.values:
@@ -48,7 +67,7 @@ def membership_set(
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, by: AbstractBaseUser | None = None) -> None:
+def membership_remove(*, membership: Membership, by: User | None = None) -> None:
     audit_record(
         user=by,
         action="membership.remove",

@@ -37,7 +37,7 @@ def local_path(name: str) -> Path:
     return Path(default_storage.path(name))
 
 
-def file_sha256(path: Path, on_bytes: Callable[[int], None] | None = None) -> str:
+def file_sha256(path: Path, on_bytes: Callable[[int], object] | None = None) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while block := fh.read(CHUNK):

@@ -13,7 +13,7 @@ import re
 import shutil
 import uuid
 from pathlib import Path
-from typing import IO, Any
+from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -22,11 +22,19 @@ from config.exceptions import ApplicationError, Conflict
 from datasets.models import Patient, UploadSession, UploadStatus, Video
 from datasets.services import videos as video_services
 from datasets.services.audit import audit_record
+from datasets.users import User
 
 DEFAULT_CHUNK = 8 * 1024 * 1024
 MAX_CHUNK = 64 * 1024 * 1024
 READ_BLOCK = 1024 * 1024
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+class ByteStream(Protocol):
+    """What a chunk is read from: an open file, or the Django request itself (a stream bounded
+    by its Content-Length)."""
+
+    def read(self, n: int, /) -> bytes: ...
 
 
 def upload_dir(session_id: uuid.UUID | str) -> Path:
@@ -40,9 +48,10 @@ def upload_start(
     size_bytes: int,
     sha256: str = "",
     chunk_size: int | None = None,
-    by: Any = None,
+    by: User | None = None,
 ) -> UploadSession:
-    chunk_size = chunk_size or getattr(settings, "NERVEMARK_UPLOAD_CHUNK_BYTES", DEFAULT_CHUNK)
+    default_chunk: int = getattr(settings, "NERVEMARK_UPLOAD_CHUNK_BYTES", DEFAULT_CHUNK)
+    chunk_size = chunk_size or default_chunk
     if size_bytes <= 0:
         raise ApplicationError("The file is empty.", code="empty_file")
     if not 64 * 1024 <= chunk_size <= MAX_CHUNK:
@@ -60,7 +69,7 @@ def upload_start(
         size_bytes=size_bytes,
         sha256=sha256,
         chunk_size=chunk_size,
-        created_by=by if by and by.is_authenticated else None,
+        created_by=by,
     )
     upload_dir(session.id).mkdir(parents=True, exist_ok=True)
     return session
@@ -83,7 +92,7 @@ def expected_chunk_size(session: UploadSession, index: int) -> int:
 
 
 def upload_put_chunk(
-    *, session: UploadSession, index: int, stream: IO[bytes], sha256: str
+    *, session: UploadSession, index: int, stream: ByteStream, sha256: str
 ) -> list[int]:
     """Stream one chunk to disk, verify its size and hash, keep it. Idempotent."""
     if session.status != UploadStatus.OPEN:
@@ -122,14 +131,14 @@ def upload_put_chunk(
     return upload_received(session)
 
 
-def upload_complete(*, session: UploadSession, by: Any = None) -> Video:
+def upload_complete(*, session: UploadSession, by: User | None = None) -> Video:
     """Join the chunks, verify the file, register the video and queue its processing.
 
     The join (minutes for a large file) runs outside any transaction, so the embedded SQLite
     database is not write-locked meanwhile; only the final registration is atomic.
     """
     session = UploadSession.objects.select_related("patient", "video").get(pk=session.pk)
-    if session.status == UploadStatus.COMPLETE and session.video_id:
+    if session.status == UploadStatus.COMPLETE and session.video is not None:
         return session.video  # a retried "complete" gets the same answer
     if session.status != UploadStatus.OPEN:
         raise Conflict(f"This upload is {session.status}: {session.error}", code="closed")
@@ -162,9 +171,9 @@ def upload_complete(*, session: UploadSession, by: Any = None) -> Video:
 
 
 @transaction.atomic
-def _register(session: UploadSession, joined: Path, sha: str, by: Any) -> Video:
+def _register(session: UploadSession, joined: Path, sha: str, by: User | None) -> Video:
     session = UploadSession.objects.select_for_update().select_related("patient").get(pk=session.pk)
-    if session.status == UploadStatus.COMPLETE and session.video_id:
+    if session.status == UploadStatus.COMPLETE and session.video is not None:
         return session.video
     try:
         video = video_services.video_register(

@@ -11,10 +11,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from config.exceptions import ApplicationError, Conflict
-from datasets.models import BackgroundJob, Patient, Video, VideoStatus
+from datasets.models import BackgroundJob, JobKind, Patient, Video, VideoStatus
 from datasets.services import jobs as job_services
 from datasets.services.audit import audit_record
 from datasets.services.storage import copy_into, file_sha256, local_path
+from datasets.users import User
 from datasets.video.deidentify import output_suffix, remux_without_metadata
 from datasets.video.errors import VideoError
 from datasets.video.extract import ExtractOptions
@@ -42,7 +43,7 @@ def video_register(
     *,
     patient: Patient,
     source: Path,
-    by: Any = None,
+    by: User | None = None,
     sha256: str | None = None,
     move: bool = False,
 ) -> Video:
@@ -96,19 +97,28 @@ def video_register(
 
 @transaction.atomic
 def video_queue_processing(
-    *, video: Video, options: dict[str, Any] | None = None, by: Any = None, enqueue: bool = True
+    *,
+    video: Video,
+    options: dict[str, Any] | None = None,
+    by: User | None = None,
+    enqueue: bool = True,
 ) -> BackgroundJob:
     """Queue probe + de-identification (if not done) + frame extraction on the `cpu` queue.
 
     The video row is locked while the active-job check and the new job are written, so two
     clicks (or two tabs) cannot start two jobs on one video."""
-    opts = ExtractOptions.from_dict(options or {})  # ValueError for bad options, before queueing
+    try:
+        opts = ExtractOptions.from_dict(options or {})  # checked before anything is queued
+    except ValueError as exc:
+        raise ApplicationError(str(exc)) from exc
     video = Video.objects.select_for_update().select_related("project").get(pk=video.pk)
-    current = BackgroundJob.objects.filter(pk=video.job_id).first()
+    if video.status == VideoStatus.FAILED and not video.fps:
+        raise ApplicationError(f"Video {video.pk} failed to import: {video.error}")
+    current = BackgroundJob.objects.filter(pk=video.job_id).first() if video.job_id else None
     if current is not None and job_services.job_is_active(current):
         raise Conflict(f"Video {video.pk} is already being processed.", code="busy")
     job = job_services.job_create(
-        kind="video_process",
+        kind=JobKind.VIDEO_PROCESS,
         project=video.project,
         created_by=by if by and by.is_authenticated else None,
         params={"video": video.pk, "options": options or {}},
@@ -116,9 +126,7 @@ def video_queue_processing(
     Video.objects.filter(pk=video.pk).update(job=job, extraction=_opts_dict(opts))
     audit_record(user=by, action="video.extract_queued", obj=video, detail={"job": str(job.id)})
     if enqueue:
-        from datasets.tasks import video_process
-
-        transaction.on_commit(lambda: video_process.delay(video.pk, str(job.id)))
+        job_services.job_enqueue("datasets.tasks.video_process", video.pk, str(job.id))
     return job
 
 
@@ -126,11 +134,12 @@ def _opts_dict(opts: ExtractOptions) -> dict[str, Any]:
     return {k: getattr(opts, k) for k in opts.__dataclass_fields__}
 
 
-def video_probe_and_store(*, video: Video, heartbeat: Callable[[], None] | None = None) -> Video:
+def video_probe_and_store(*, video: Video, heartbeat: Callable[[], object] | None = None) -> Video:
     """Probe the incoming file and replace it with a de-identified copy. Idempotent."""
     if video.status not in (VideoStatus.UPLOADED, VideoStatus.PROBING):
         return video  # already stored: a re-run only re-extracts
     Video.objects.filter(pk=video.pk).update(status=VideoStatus.PROBING, error="")
+    assert video.file.name is not None  # an uploaded video has its incoming file
     source = local_path(video.file.name)
     info = probe(source)  # raises VideoError with the reason for the user
     final = f"videos/{video.project_id}/{video.pk}{output_suffix(info.codec)}"
@@ -172,8 +181,8 @@ def video_process(
     except VideoError as exc:
         video_fail(video_id=video_id, reason=str(exc))
         job_services.job_fail(job_id=job_id, error=str(exc))
-        incoming = video.file.name if video.file.name.startswith("incoming/") else ""
-        if incoming:
+        incoming = video.file.name or ""
+        if incoming.startswith("incoming/"):
             local_path(incoming).unlink(missing_ok=True)
         return
     except Exception as exc:

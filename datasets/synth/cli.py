@@ -87,7 +87,7 @@ def _run(args: argparse.Namespace) -> str:
         return f"wrote {len(infos)} videos ({frames} frames) of {cfg.patients} patients"
     if args.command == "dataset":
         w, h = args.size
-        cfg = DatasetConfig(
+        dataset_cfg = DatasetConfig(
             patients=args.patients,
             frames_per_patient=args.frames_per_patient,
             seed=args.seed,
@@ -95,8 +95,8 @@ def _run(args: argparse.Namespace) -> str:
             height=h,
             split=args.split,
         )
-        manifest = write_dataset(args.out, cfg, show_progress=not args.quiet)
-        splits = manifest["stats"]["splits"]  # type: ignore[index]
+        manifest = write_dataset(args.out, dataset_cfg, show_progress=not args.quiet)
+        splits = manifest["stats"]["splits"]
         parts = ", ".join(
             f"{s}: {v['patients']} patients/{v['frames']} frames" for s, v in splits.items()
         )

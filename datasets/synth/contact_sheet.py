@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -52,11 +53,11 @@ def contact_sheet(
     return cv2.vconcat(rows)
 
 
-def write_contact_sheet(path: Path | str, **kwargs: object) -> Path:
+def write_contact_sheet(path: Path | str, **kwargs: Any) -> Path:
     """Render :func:`contact_sheet` and save it as PNG."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    sheet = contact_sheet(**kwargs)  # type: ignore[arg-type]
+    sheet = contact_sheet(**kwargs)
     if not cv2.imwrite(str(out), sheet, [cv2.IMWRITE_PNG_COMPRESSION, 9]):
         raise OSError(f"could not write {out}")
     return out

@@ -12,18 +12,21 @@ import math
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 from tqdm import tqdm
 
-from datasets.synth.coco import coco_document, mask_to_annotations
+from datasets import layout
+from datasets.layout import SPLITS
+from datasets.layout.coco import coco_document, mask_to_annotations
 from datasets.synth.render import Frame
 from datasets.synth.seeding import SAMPLE, SPLIT, patient_styles, rng_for, video_renderer
-from datasets.synth.splits import SPLITS, assign_splits, check_fractions
+from datasets.synth.splits import assign_splits, check_fractions
 from datasets.synth.style import PatientStyle
 
-CLASSES = [{"id": 0, "name": "background"}, {"id": 1, "name": "facial_nerve"}]
+CLASSES = layout.manifest_classes([{"id": 1, "name": "facial_nerve"}])
 
 
 @dataclass(frozen=True)
@@ -87,8 +90,8 @@ def sampled_frames(config: DatasetConfig) -> Iterator[SampledFrame]:
 def _write_frame(out: Path, item: SampledFrame, quality: int) -> dict[str, object]:
     code, split, f = item.style.code, item.split, item.frame
     name = f"v{item.video_index + 1:02d}_{f.index:06d}"
-    image_rel = f"images/{split}/{code}/{name}.jpg"
-    mask_rel = f"masks/{split}/{code}/{name}.png"
+    image_rel = layout.image_path(split, code, name)
+    mask_rel = layout.mask_path(split, code, name)
     ok, jpg = cv2.imencode(".jpg", f.image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise RuntimeError(f"JPEG encoding failed for {image_rel}")
@@ -96,21 +99,22 @@ def _write_frame(out: Path, item: SampledFrame, quality: int) -> dict[str, objec
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
     (out / image_rel).write_bytes(jpg.tobytes())
     cv2.imwrite(str(out / mask_rel), f.mask)
-    return {
-        "id": f"{code}_{name}",
-        "patient": code,
-        "video": f"video_{item.video_index + 1:02d}",
-        "frame_index": f.index,
-        "timestamp_ms": round(f.index * 1000 / item.fps),
-        "image": image_rel,
-        "mask": mask_rel,
-        "split": split,
-        "sha256": hashlib.sha256(jpg.tobytes()).hexdigest(),
-        "nerve_pixels": f.nerve_px,
-    }
+    return layout.frame_entry(
+        id=f"{code}_{name}",
+        patient=code,
+        video=f"video_{item.video_index + 1:02d}",
+        frame_index=f.index,
+        timestamp_ms=round(f.index * 1000 / item.fps),
+        split=split,
+        name=name,
+        sha256=hashlib.sha256(jpg.tobytes()).hexdigest(),
+        nerve_pixels=f.nerve_px,
+    )
 
 
-def _stats(frames: list[dict], splits: dict[str, str], config: DatasetConfig) -> dict:
+def _stats(
+    frames: list[dict[str, Any]], splits: dict[str, str], config: DatasetConfig
+) -> dict[str, Any]:
     area = config.width * config.height
     per_split = {}
     for split in SPLITS:
@@ -132,13 +136,15 @@ def _stats(frames: list[dict], splits: dict[str, str], config: DatasetConfig) ->
 
 def write_dataset(
     out_dir: Path | str, config: DatasetConfig, show_progress: bool = True
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Render and write the whole dataset under ``out_dir``; returns the manifest."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _, splits = patient_split(config)
-    frames: list[dict] = []
-    coco: dict[str, tuple[list, list]] = {s: ([], []) for s in SPLITS}
+    frames: list[dict[str, Any]] = []
+    coco: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
+        s: ([], []) for s in SPLITS
+    }
     total = config.patients * config.frames_per_patient
     for item in tqdm(
         sampled_frames(config), total=total, unit="frame", desc="dataset", disable=not show_progress
@@ -161,14 +167,11 @@ def write_dataset(
     (out / "annotations").mkdir(exist_ok=True)
     for split, (images, anns) in coco.items():
         doc = coco_document(images, anns, f"NerveMark synthetic dataset, split {split}")
-        (out / "annotations" / f"coco_{split}.json").write_text(json.dumps(doc))
-    manifest = {
-        "format": "nervemark-dataset",
-        "version": 1,
-        "classes": CLASSES,
-        "patients": splits,
-        "frames": frames,
-        "stats": _stats(frames, splits, config),
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
-    return manifest
+        (out / layout.coco_path(split)).write_text(json.dumps(doc))
+    return layout.write_manifest(
+        out,
+        classes=CLASSES,
+        patients=splits,
+        frames=frames,
+        stats=_stats(frames, splits, config),
+    )

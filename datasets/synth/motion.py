@@ -28,7 +28,8 @@ class Keys:
         x = float(np.clip((t - t0) / max(t1 - t0, 1e-9), 0.0, 1.0))
         if ease:
             x = 0.5 - 0.5 * np.cos(np.pi * x)
-        return self.values[i] * (1 - x) + self.values[i + 1] * x
+        value: np.ndarray = self.values[i] * (1 - x) + self.values[i + 1] * x
+        return value
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,10 @@ class Instrument:
         out = max(0.0, 1.0 - np.sin(np.pi * phase) * 1.6)  # 1 at the ends, 0 in the middle
         d = np.array([np.cos(self.angle), np.sin(self.angle)])
         work = 0.03 * h * np.array([np.sin(5.1 * t + self.wiggle), np.cos(3.7 * t + self.wiggle)])
-        return np.array([self.target[0] * w, self.target[1] * h]) + d * out * 1.3 * w + work
+        tip: np.ndarray = (
+            np.array([self.target[0] * w, self.target[1] * h]) + d * out * 1.3 * w + work
+        )
+        return tip
 
 
 @dataclass(frozen=True)
@@ -66,14 +70,21 @@ class Timeline:
     instruments: tuple[Instrument, ...]
 
 
-def _key_times(rng: np.random.Generator, duration: float, low: float, high: float):
+def _key_times(rng: np.random.Generator, duration: float, low: float, high: float) -> np.ndarray:
     times = [0.0]
     while times[-1] < duration:
         times.append(times[-1] + rng.uniform(low, high))
     return np.array(times)
 
 
-def _camera_keys(rng, scene: Scene, style: PatientStyle, size, duration, away_share) -> Keys:
+def _camera_keys(
+    rng: np.random.Generator,
+    scene: Scene,
+    style: PatientStyle,
+    size: tuple[int, int],
+    duration: float,
+    away_share: float,
+) -> Keys:
     """Pan/zoom keyframes: mostly looking at the nerve, sometimes well away from it."""
     w, h = size
     sh, sw = scene.shape
@@ -98,7 +109,7 @@ def _camera_keys(rng, scene: Scene, style: PatientStyle, size, duration, away_sh
     return Keys(times, np.array(values))
 
 
-def _blood_keys(rng, style: PatientStyle, duration: float) -> Keys:
+def _blood_keys(rng: np.random.Generator, style: PatientStyle, duration: float) -> Keys:
     """Blood level rises while bleeding, drops when suction/irrigation clears the field."""
     times = _key_times(rng, duration, 0.8, 2.5)
     level = rng.uniform(0, 80)
@@ -111,7 +122,14 @@ def _blood_keys(rng, style: PatientStyle, duration: float) -> Keys:
     return Keys(times, np.array(values)[:, None])
 
 
-def _scalar_keys(rng, duration, base, spread, spike_p, spike) -> Keys:
+def _scalar_keys(
+    rng: np.random.Generator,
+    duration: float,
+    base: float,
+    spread: float,
+    spike_p: float,
+    spike: float,
+) -> Keys:
     times = _key_times(rng, duration, 0.7, 2.5)
     vals = base + rng.uniform(-spread, spread, len(times))
     spikes = rng.random(len(times)) < spike_p
@@ -119,7 +137,7 @@ def _scalar_keys(rng, duration, base, spread, spike_p, spike) -> Keys:
     return Keys(times, vals[:, None])
 
 
-def _instruments(rng, duration: float) -> tuple[Instrument, ...]:
+def _instruments(rng: np.random.Generator, duration: float) -> tuple[Instrument, ...]:
     count = int(rng.poisson(0.5 + duration / 5.0))
     items = []
     for _ in range(count):

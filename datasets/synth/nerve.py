@@ -68,7 +68,9 @@ def nerve_path(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     return catmull_rom(points, step=1.0)
 
 
-def _profile(rng: np.random.Generator, length: int, count: int, span: tuple[float, float]):
+def _profile(
+    rng: np.random.Generator, length: int, count: int, span: tuple[float, float]
+) -> np.ndarray:
     """1-D sum of raised-cosine bumps along the nerve, peaks drawn from {veil, buried}."""
     prof = np.zeros(length, np.float32)
     u = np.arange(length, dtype=np.float32)
@@ -78,10 +80,13 @@ def _profile(rng: np.random.Generator, length: int, count: int, span: tuple[floa
         peak = 1.0 if rng.random() < 0.6 else rng.uniform(0.25, 0.45)
         x = np.clip(np.abs(u - c) / half, 0, 1)
         prof = np.maximum(prof, peak * 0.5 * (1 + np.cos(np.pi * x)))
-    return np.clip(prof * 1.3, 0, 1) * (prof > 0)
+    profile: np.ndarray = np.clip(prof * 1.3, 0, 1) * (prof > 0)
+    return profile
 
 
-def _strip_texture(rng: np.random.Generator, length: int, unit: float, striation: float):
+def _strip_texture(
+    rng: np.random.Generator, length: int, unit: float, striation: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Brightness (rows = v, cols = u) with fibres along the nerve, and a red vessel weight."""
     stretch = unit * 0.25 / (STRIP_ROWS / 14)
     fib = smooth_noise(rng, (STRIP_ROWS, length), STRIP_ROWS / 14, stretch=stretch)
@@ -100,7 +105,9 @@ def _strip_texture(rng: np.random.Generator, length: int, unit: float, striation
     return bright, vessels
 
 
-def _uv_coordinates(path: np.ndarray, shape: tuple[int, int], reach: float):
+def _uv_coordinates(
+    path: np.ndarray, shape: tuple[int, int], reach: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per pixel within ``reach`` of the path: ys, xs, nearest sample index, signed distance."""
     h, w = shape
     index = np.zeros(shape, np.int32)

@@ -15,11 +15,14 @@ BLOOD_TINT = (0.13, 0.11, 0.62)  # per-channel (B, G, R) transmission of a blood
 BLOOD_EDGE = 12  # alpha = (level - arrival) * BLOOD_EDGE: soft edge over ~20 arrival units
 
 
-def apply_blood(img: np.ndarray, arrival: np.ndarray, mask: np.ndarray, level: float):
+def apply_blood(
+    img: np.ndarray, arrival: np.ndarray, mask: np.ndarray, level: float
+) -> np.ndarray | None:
     """Cover pixels whose arrival is below ``level``; returns the uint8 coverage or None."""
     if level < 1:
         return None
-    cover = cv2.subtract(cv2.bitwise_not(arrival), 255 - int(level))  # level - arrival, >= 0
+    # level - arrival, >= 0; cv2 takes a scalar operand, which the opencv stubs do not list
+    cover = cv2.subtract(cv2.bitwise_not(arrival), 255 - int(level))  # type: ignore[call-overload]
     x, y, w, h = cv2.boundingRect(cover)
     if w == 0 or h == 0:
         return None
@@ -43,11 +46,13 @@ def _quad(a: np.ndarray, b: np.ndarray, half_a: float, half_b: float) -> np.ndar
     return np.round(np.array(pts) * 16).astype(np.int32)  # 4 fractional bits for AA drawing
 
 
-def _fill(img: np.ndarray, pts: np.ndarray, colour) -> None:
+def _fill(img: np.ndarray, pts: np.ndarray, colour: tuple[float, float, float]) -> None:
     cv2.fillConvexPoly(img, pts, colour, cv2.LINE_AA, 4)
 
 
-def instrument_polygons(inst: Instrument, tip: np.ndarray, size: tuple[int, int]):
+def instrument_polygons(
+    inst: Instrument, tip: np.ndarray, size: tuple[int, int]
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """(outline quads, shading quads) of one instrument whose tip is at ``tip``."""
     w, h = size
     half = inst.width * h / 2
@@ -64,7 +69,11 @@ def instrument_polygons(inst: Instrument, tip: np.ndarray, size: tuple[int, int]
 
 
 def draw_instrument(
-    img: np.ndarray, mask: np.ndarray, inst: Instrument, tip: np.ndarray, occluder=None
+    img: np.ndarray,
+    mask: np.ndarray,
+    inst: Instrument,
+    tip: np.ndarray,
+    occluder: np.ndarray | None = None,
 ) -> None:
     """Shadow, dark metal body, lighter band and a specular glint; clears the mask under it."""
     h, w = img.shape[:2]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from datasets.synth.motion import Timeline, draw_timeline
 from datasets.synth.occluders import apply_blood, draw_instrument
@@ -39,7 +40,7 @@ class Frame:
         return self.nerve_px < 0.99 * self.nerve_px_unoccluded
 
 
-def vignette_map(style: PatientStyle, size: tuple[int, int]) -> np.ndarray:
+def vignette_map(style: PatientStyle, size: tuple[int, int]) -> npt.NDArray[np.uint8]:
     """(H, W, 3) uint8: circular microscope field with soft fall-off, tinted by the light."""
     w, h = size
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -48,21 +49,28 @@ def vignette_map(style: PatientStyle, size: tuple[int, int]) -> np.ndarray:
     edge = np.clip((1.0 - r) / 0.06, 0.0, 1.0)
     v = np.clip(inner * edge, 0, 1) * 255.0
     tint = np.asarray(style.light_tint, np.float32)
-    return np.clip(v[..., None] * tint, 0, 255).astype(np.uint8)
+    vignette: npt.NDArray[np.uint8] = np.clip(v[..., None] * tint, 0, 255).astype(np.uint8)
+    return vignette
 
 
 class VideoRenderer:
     """Renders frames of one video: any frame index, in any order, deterministically."""
 
     def __init__(
-        self, scene: Scene, timeline: Timeline, style: PatientStyle, size: tuple[int, int], fps
+        self,
+        scene: Scene,
+        timeline: Timeline,
+        style: PatientStyle,
+        size: tuple[int, int],
+        fps: float,
     ) -> None:
         if fps <= 0:
             raise ValueError(f"fps must be positive, got {fps}")
         self.scene, self.timeline, self.style = scene, timeline, style
         self.size, self.fps = size, float(fps)
         self.vignette = vignette_map(style, size)
-        self.field = cv2.compare(self.vignette[..., 2], FIELD_VISIBLE, cv2.CMP_GE)
+        # cv2 takes a scalar operand, which the opencv stubs do not list
+        self.field = cv2.compare(self.vignette[..., 2], FIELD_VISIBLE, cv2.CMP_GE)  # type: ignore[call-overload]
         self.field = cv2.threshold(self.field, 0, 1, cv2.THRESH_BINARY)[1]
 
     @property

@@ -60,7 +60,11 @@ def _blood_source(
 
 
 def blood_arrival(
-    rng: np.random.Generator, shape: tuple[int, int], style: PatientStyle, unit: float, path
+    rng: np.random.Generator,
+    shape: tuple[int, int],
+    style: PatientStyle,
+    unit: float,
+    path: np.ndarray,
 ) -> np.ndarray:
     """uint8 arrival map of all bleeding sources of the scene; many sit on or near the nerve."""
     arrival = np.full(shape, NO_BLOOD, np.float32)

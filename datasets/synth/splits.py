@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-SPLITS = ("train", "val", "test")
+from datasets.layout import SPLITS
 
 
 def parse_fractions(text: str) -> tuple[float, float, float]:
@@ -27,7 +27,7 @@ def check_fractions(values: tuple[float, ...]) -> tuple[float, float, float]:
         raise ValueError(
             f"split fractions must be 3 non-negative numbers summing to 1, got {values}"
         )
-    return values  # type: ignore[return-value]
+    return values
 
 
 def split_counts(n: int, fractions: tuple[float, float, float]) -> list[int]:

@@ -57,7 +57,8 @@ def _hsv_to_bgr(h: float, s: float, v: float) -> tuple[float, float, float]:
     """Hue in degrees, s and v in 0..1 -> BGR floats in 0..255."""
     pixel = np.array([[[h % 360.0, s, v]]], dtype=np.float32)  # float HSV: H in degrees
     bgr = cv2.cvtColor(pixel, cv2.COLOR_HSV2BGR)
-    return tuple(float(c) * 255.0 for c in bgr[0, 0])  # type: ignore[return-value]
+    b, g, r = (float(c) * 255.0 for c in bgr[0, 0])
+    return b, g, r
 
 
 def draw_patient_style(rng: np.random.Generator, code: str | None = None) -> PatientStyle:
@@ -71,6 +72,7 @@ def draw_patient_style(rng: np.random.Generator, code: str | None = None) -> Pat
     nerve_s = rng.uniform(0.2, 0.45)
     nerve_v = rng.uniform(0.78, 0.96)
     tint = np.array([rng.uniform(0.8, 1.0), rng.uniform(0.88, 1.0), rng.uniform(0.92, 1.0)])
+    tint_b, tint_g, tint_r = (float(c) for c in tint / tint.max())
     return PatientStyle(
         code=code if code is not None else patient_code(rng),
         tissue_bgr=_hsv_to_bgr(tissue_h, tissue_s, tissue_v),
@@ -87,7 +89,7 @@ def draw_patient_style(rng: np.random.Generator, code: str | None = None) -> Pat
         striation=float(rng.uniform(0.06, 0.2)),
         bury_amount=float(rng.uniform(0.1, 0.5)),
         light_gain=float(rng.uniform(0.85, 1.15)),
-        light_tint=tuple(float(c) for c in tint / tint.max()),  # type: ignore[arg-type]
+        light_tint=(tint_b, tint_g, tint_r),
         vignette=float(rng.uniform(0.3, 0.8)),
         field_radius=float(rng.uniform(0.42, 0.6)),
         blood_amount=float(rng.uniform(0.2, 1.0)),

@@ -21,7 +21,8 @@ def smooth_noise(
     gw = max(2, round(w / (cell * stretch)))
     grid = rng.standard_normal((gh, gw)).astype(np.float32)
     out = cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC)
-    return (out - out.mean()) / (out.std() + 1e-6)
+    noise: np.ndarray = (out - out.mean()) / (out.std() + 1e-6)
+    return noise
 
 
 def fractal_noise(
@@ -34,16 +35,20 @@ def fractal_noise(
         total += amplitude * smooth_noise(rng, shape, max(cell, 2.0))
         cell /= 2.0
         amplitude *= 0.55
-    return total / (total.std() + 1e-6)
+    noise: np.ndarray = total / (total.std() + 1e-6)
+    return noise
 
 
 def _mix(base: np.ndarray, colour: tuple[float, float, float], weight: np.ndarray) -> np.ndarray:
     """Blend ``base`` (H, W, 3) towards a flat colour with per-pixel weight (H, W) in 0..1."""
     w = weight[..., None]
-    return base * (1.0 - w) + np.asarray(colour, np.float32) * w
+    mixed: np.ndarray = base * (1.0 - w) + np.asarray(colour, np.float32) * w
+    return mixed
 
 
-def _patches(rng: np.random.Generator, shape: tuple[int, int], cell: float, share: float):
+def _patches(
+    rng: np.random.Generator, shape: tuple[int, int], cell: float, share: float
+) -> np.ndarray:
     """Soft blobs covering about ``share`` of the area (weights 0..1)."""
     if share <= 0:
         return np.zeros(shape, np.float32)

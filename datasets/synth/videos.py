@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import cv2
@@ -60,7 +61,11 @@ class VideoInfo:
 
 
 def encode_video(
-    renderer: VideoRenderer, path: Path, masks_dir: Path, crf: int = 18, progress=None
+    renderer: VideoRenderer,
+    path: Path,
+    masks_dir: Path,
+    crf: int = 18,
+    progress: tqdm[Any] | None = None,
 ) -> list[int]:
     """Render every frame into an MP4 (H.264, yuv420p) and its masks; returns nerve px/frame."""
     masks_dir.mkdir(parents=True, exist_ok=True)
@@ -84,7 +89,9 @@ def encode_video(
     return nerve_px
 
 
-def _video_meta(cfg: VideoConfig, renderer: VideoRenderer, info: VideoInfo, nerve_px, index):
+def _video_meta(
+    cfg: VideoConfig, renderer: VideoRenderer, info: VideoInfo, nerve_px: list[int], index: int
+) -> dict[str, Any]:
     return {
         "patient": info.patient,
         "video": info.video,
@@ -132,12 +139,9 @@ def generate_patient_videos(
                 meta = _video_meta(config, r, info, nerve_px, v)
                 info.meta_path.write_text(json.dumps(meta, indent=1))
                 infos.append(info)
-    index = {
-        "generator": "nervemark-synth",
-        "seed": config.seed,
-        "patients": {i.patient: [] for i in infos},
-    }
+    patients: dict[str, list[str]] = {i.patient: [] for i in infos}
+    index = {"generator": "nervemark-synth", "seed": config.seed, "patients": patients}
     for i in infos:
-        index["patients"][i.patient].append(f"{i.patient}/{i.path.name}")
+        patients[i.patient].append(f"{i.patient}/{i.path.name}")
     (out / "patients.json").write_text(json.dumps(index, indent=1))
     return infos

@@ -9,34 +9,45 @@ from django.db.models import Count, QuerySet
 
 from annotator.models import Annotation, AnnotationStatus
 from annotator.selectors import label_classes_of
-from datasets.models import (
-    DatasetExport,
-    DatasetVersion,
-    Frame,
-    Patient,
-    Project,
-    Split,
-    Video,
-)
-from datasets.selectors import user_is_admin
-from datasets.versions.shapes import label_areas
-from datasets.versions.splitting import PatientLoad
+from datasets import access
+from datasets.access import Capability
+from datasets.models import Frame, Patient, Project, Split, Video
+from datasets.users import RequestUser
+from datasets.versions.core.shapes import label_areas
+from datasets.versions.core.splitting import PatientLoad
+from datasets.versions.models import DatasetExport, DatasetVersion
 
 
-def versions_for_user(*, user: Any, project_slug: str | None = None) -> QuerySet[DatasetVersion]:
-    qs = DatasetVersion.objects.select_related("project", "created_by")
-    if not user_is_admin(user):
-        qs = qs.filter(project__memberships__user=user)
+def versions_for_user(
+    *, user: RequestUser, project_slug: str | None = None
+) -> QuerySet[DatasetVersion]:
+    qs = access.scope(DatasetVersion.objects.select_related("project", "created_by"), user)
     if project_slug:
         qs = qs.filter(project__slug=project_slug)
     return qs.order_by("project_id", "-number")
 
 
-def exports_for_user(*, user: Any) -> QuerySet[DatasetExport]:
+def version_for(
+    *, user: RequestUser, pk: int, need: Capability = Capability.VIEW
+) -> DatasetVersion:
+    """404 outside the caller's projects, 403 without `need` in the version's project."""
+    qs = DatasetVersion.objects.select_related("project", "created_by")
+    return access.get_scoped(qs, user, need=need, pk=pk)
+
+
+def exports_for_user(
+    *, user: RequestUser, version: DatasetVersion | None = None
+) -> QuerySet[DatasetExport]:
     qs = DatasetExport.objects.select_related("version", "version__project", "job")
-    if not user_is_admin(user):
-        qs = qs.filter(version__project__memberships__user=user)
+    qs = access.scope(qs, user, path="version__project")
+    if version is not None:
+        qs = qs.filter(version=version)
     return qs
+
+
+def export_for(*, user: RequestUser, pk: str, need: Capability = Capability.VIEW) -> DatasetExport:
+    qs = DatasetExport.objects.select_related("version", "version__project", "job")
+    return access.get_scoped(qs, user, need=need, path="version__project", pk=pk)
 
 
 def approved_by_patient(*, project: Project) -> dict[int, int]:
@@ -91,15 +102,15 @@ def split_overview(*, project: Project) -> dict[str, Any]:
     patients = []
     totals = {s: {"patients": 0, "videos": 0, "frames": 0, "approved": 0} for s in Split.values}
     for p in Patient.objects.filter(project=project).order_by("code"):
-        f = frames.get(p.pk, {})
-        row = {
+        f = frames.get(p.pk)
+        row: dict[str, Any] = {
             "id": p.pk,
             "code": p.code,
             "split": p.split,
             "test_evaluated": p.test_evaluated_at is not None,
             "videos": videos.get(p.pk, 0),
-            "frames": f.get("n", 0),
-            "annotated": f.get("annotated", 0),
+            "frames": f["n"] if f else 0,
+            "annotated": f["annotated"] if f else 0,
             "approved": approved[p.pk],
             "nerve_share": round(area[p.pk] / pixels[p.pk], 5) if pixels[p.pk] else 0.0,
         }

@@ -26,7 +26,7 @@ def output_suffix(codec: str) -> str:
 
 
 def remux_without_metadata(
-    src: Path, dst: Path, on_progress: Callable[[], None] | None = None
+    src: Path, dst: Path, on_progress: Callable[[], object] | None = None
 ) -> int:
     """Copy the first video stream of `src` into `dst` without metadata; returns packets."""
     dst.parent.mkdir(parents=True, exist_ok=True)
@@ -51,7 +51,7 @@ def remux_without_metadata(
 
 
 def _copy_packets(
-    source: Any, in_stream: Any, out_stream: Any, out: Any, on_progress: Callable[[], None] | None
+    source: Any, in_stream: Any, out_stream: Any, out: Any, on_progress: Callable[[], object] | None
 ) -> int:
     packets = 0
     for packet in source.demux(in_stream):

@@ -16,6 +16,9 @@ from typing import Any
 import av
 import cv2
 import numpy as np
+from av.container import InputContainer
+from av.video.frame import VideoFrame
+from av.video.stream import VideoStream
 
 from datasets.video import quality
 from datasets.video.errors import VideoError
@@ -85,6 +88,7 @@ def expected_count(opts: ExtractOptions, *, duration_s: float, fps: float) -> in
     if opts.target_fps is not None:
         count = int(np.ceil(span * min(opts.target_fps, fps) - 1e-9))
     else:
+        assert opts.every_nth is not None  # __post_init__: exactly one of the two is set
         count = int(np.ceil(span * fps / opts.every_nth - 1e-9))
     return min(count, opts.max_frames) if opts.max_frames else count
 
@@ -142,6 +146,7 @@ class _Sampler:
         half = 0.499 / self.fps
         if t + half < self.next_t:
             return False
+        assert opts.target_fps is not None  # __post_init__: exactly one of the two is set
         step = 1.0 / opts.target_fps
         while self.next_t <= t + half:
             self.next_t += step
@@ -161,8 +166,11 @@ class _Sampler:
         return self.opts.max_frames is not None and self.kept >= self.opts.max_frames
 
 
-def _decode(container: Any, stream: Any, sampler: _Sampler) -> Iterator[tuple[Any, float]]:
+def _decode(
+    container: InputContainer, stream: VideoStream, sampler: _Sampler
+) -> Iterator[tuple[VideoFrame, float]]:
     start_pts = stream.start_time or 0
+    assert stream.time_base is not None  # FFmpeg sets it on every demuxed stream
     tb = float(stream.time_base)
     seek_to = sampler.opts.start_s if sampler.opts.start_s > 0 and not sampler.variable else None
     last_t = -1.0
@@ -201,13 +209,13 @@ def _decode(container: Any, stream: Any, sampler: _Sampler) -> Iterator[tuple[An
 
 
 def _encode(
-    frame: Any, t: float, index: int, opts: ExtractOptions, rotation: int
+    frame: VideoFrame, t: float, index: int, opts: ExtractOptions, rotation: int
 ) -> ExtractedFrame:
     w, h = frame.width, frame.height
     scale = min(1.0, opts.max_side / max(w, h)) if opts.max_side else 1.0
     if scale < 1.0:
         w, h = max(2, round(w * scale)), max(2, round(h * scale))
-    bgr = frame.to_ndarray(format="bgr24", width=w, height=h)
+    bgr: np.ndarray = frame.to_ndarray(format="bgr24", width=w, height=h)
     if rotation in ROTATE:
         bgr = cv2.rotate(bgr, ROTATE[rotation])
     gray = quality.to_gray_small(bgr)

@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import av
+from av.container import InputContainer
+from av.video.frame import VideoFrame
+from av.video.stream import VideoStream
 
 from datasets.video.errors import VideoError
 
@@ -46,7 +49,7 @@ def probe(path: Path) -> ProbeResult:
         raise VideoError(f"Not a readable video file ({_short(exc)}).") from exc
     with container:
         if not container.streams.video:
-            kinds = sorted({s.type for s in container.streams}) or ["no streams"]
+            kinds: list[str] = sorted({s.type for s in container.streams}) or ["no streams"]
             raise VideoError(f"The file has no video stream (found: {', '.join(kinds)}).")
         stream = container.streams.video[0]
         width, height = stream.codec_context.width, stream.codec_context.height
@@ -80,7 +83,7 @@ def _check_geometry(width: int, height: int) -> None:
         raise VideoError(f"The video claims {width}x{height} pixels, beyond the 8K limit.")
 
 
-def _first_frame(container: Any, stream: Any) -> Any:
+def _first_frame(container: InputContainer, stream: VideoStream) -> VideoFrame:
     try:
         for frame in container.decode(stream):
             container.seek(0)
@@ -90,7 +93,7 @@ def _first_frame(container: Any, stream: Any) -> Any:
     raise VideoError("The video stream has no decodable frame (is the file truncated?).")
 
 
-def _frame_rate(container: Any, stream: Any) -> tuple[float, bool]:
+def _frame_rate(container: InputContainer, stream: VideoStream) -> tuple[float, bool]:
     rate = stream.average_rate or stream.guessed_rate or stream.base_rate
     if not rate:
         raise VideoError("The video has no frame rate.")
@@ -111,7 +114,7 @@ def _frame_rate(container: Any, stream: Any) -> tuple[float, bool]:
     return float(Fraction(rate)), variable
 
 
-def _duration_s(container: Any, stream: Any) -> float:
+def _duration_s(container: InputContainer, stream: VideoStream) -> float:
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
     if container.duration:
@@ -119,7 +122,7 @@ def _duration_s(container: Any, stream: Any) -> float:
     return 0.0
 
 
-def _rotation(frame: Any) -> int:
+def _rotation(frame: VideoFrame) -> int:
     """Display rotation of the first frame's display matrix, snapped to a right angle."""
     try:
         degrees = float(frame.rotation or 0)

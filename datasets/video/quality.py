@@ -30,10 +30,6 @@ def phash(gray: np.ndarray) -> int:
     return int(np.packbits(bits).view(">u8")[0])
 
 
-def phash_hex(value: int) -> str:
-    return f"{value:016x}"
-
-
 def hamming(a: int | str, b: int | str) -> int:
     ai = int(a, 16) if isinstance(a, str) else a
     bi = int(b, 16) if isinstance(b, str) else b

@@ -1,8 +1,8 @@
 """Dataset layout v1 reading, augmentation and torch datasets (pure, no Django)."""
 
+from datasets.layout import FrameRecord, Manifest, read_image, read_manifest, read_mask
 from mlbackend.data.augment import AugmentConfig
 from mlbackend.data.dataset import EpochSampler, SegmentationDataset
-from mlbackend.data.manifest import FrameRecord, Manifest, read_image, read_manifest, read_mask
 
 __all__ = [
     "AugmentConfig",

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import overload
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
-IGNORE_INDEX = 255
+from datasets.layout import IGNORE_INDEX
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,9 @@ class AugmentConfig:
     noise_sigma: float = 6.0
 
 
-def _affine(shape: tuple[int, int], size: int, scale: float, angle: float, rng) -> np.ndarray:
+def _affine(
+    shape: tuple[int, int], size: int, scale: float, angle: float, rng: np.random.Generator
+) -> np.ndarray:
     """2x3 matrix: rotate/scale around a random source centre, land it mid-crop."""
     h, w = shape
     base = size / min(h, w)  # short side -> crop size at scale 1
@@ -38,12 +42,14 @@ def _affine(shape: tuple[int, int], size: int, scale: float, angle: float, rng) 
     half = size / (2 * s)  # half the crop, in source pixels
     cx = rng.uniform(min(half, w / 2), max(w - half, w / 2))
     cy = rng.uniform(min(half, h / 2), max(h - half, h / 2))
-    m = cv2.getRotationMatrix2D((cx, cy), angle, s)
+    m: np.ndarray = cv2.getRotationMatrix2D((cx, cy), angle, s)
     m[:, 2] += (size / 2 - cx, size / 2 - cy)
     return m
 
 
-def _photometric(img: np.ndarray, cfg: AugmentConfig, rng) -> np.ndarray:
+def _photometric(
+    img: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator
+) -> npt.NDArray[np.uint8]:
     x = img.astype(np.float32) / 255.0
     x = x * rng.uniform(1 - cfg.brightness, 1 + cfg.brightness)
     x = x * rng.uniform(1 - cfg.colour, 1 + cfg.colour, size=3).astype(np.float32)
@@ -55,7 +61,8 @@ def _photometric(img: np.ndarray, cfg: AugmentConfig, rng) -> np.ndarray:
         x = cv2.GaussianBlur(x, (0, 0), rng.uniform(0.5, 1.5))
     if rng.random() < cfg.noise_p:
         x = x + rng.normal(0.0, cfg.noise_sigma, size=x.shape).astype(np.float32)
-    return np.clip(x, 0, 255).astype(np.uint8)
+    out: npt.NDArray[np.uint8] = np.clip(x, 0, 255).astype(np.uint8)
+    return out
 
 
 def augment_pair(
@@ -84,6 +91,12 @@ def augment_pair(
     return img, np.ascontiguousarray(msk)
 
 
+@overload
+def resize_short_side(
+    image: np.ndarray, mask: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray]: ...
+@overload
+def resize_short_side(image: np.ndarray, mask: None, size: int) -> tuple[np.ndarray, None]: ...
 def resize_short_side(
     image: np.ndarray, mask: np.ndarray | None, size: int
 ) -> tuple[np.ndarray, np.ndarray | None]:

@@ -12,12 +12,12 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, Sampler
 
+from datasets.layout import FrameRecord, read_image, read_mask
 from mlbackend.data.augment import AugmentConfig, augment_pair, center_crop, resize_short_side
-from mlbackend.data.manifest import FrameRecord, read_image, read_mask
 from mlbackend.nn.preprocess import to_input_tensor
 
 
-class SegmentationDataset(Dataset):
+class SegmentationDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
     """Items are (image (3, S, S) float, mask (S, S) int64); keys are `epoch * len + index`.
 
     Decoded frames are cached per process (up to `cache_bytes`), downscaled so the short side

@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 
-IGNORE_INDEX = 255
+from datasets.layout import IGNORE_INDEX
+
 NERVE = 1
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +14,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from mlbackend.data.manifest import FrameRecord, read_image, read_manifest, read_mask
+from datasets.layout import IGNORE_INDEX, FrameRecord, read_image, read_manifest, read_mask
 from mlbackend.evaluation.metrics import METRICS, all_metrics, confusion_matrix, per_patient_summary
 from mlbackend.inference.predict import predict
 from mlbackend.nn.serialization import load_model
 
 
-def _shape_groups(frames: Sequence[FrameRecord], batch_size: int):
+def _shape_groups(
+    frames: Sequence[FrameRecord], batch_size: int
+) -> Iterator[list[tuple[FrameRecord, np.ndarray]]]:
     """Consecutive frames of one image size, at most batch_size at a time (decoded)."""
     batch: list[tuple[FrameRecord, np.ndarray]] = []
     for frame in frames:
@@ -30,6 +33,46 @@ def _shape_groups(frames: Sequence[FrameRecord], batch_size: int):
         batch.append((frame, image))
     if batch:
         yield batch
+
+
+@dataclass
+class FrameTally:
+    """Pixel cross-entropy (the validation loss) and frame-level detection errors.
+
+    A frame "has nerve" when any of its (non-ignored) pixels is nerve; a false-positive frame
+    has none but the prediction has some, a false-negative frame the other way round."""
+
+    nll_sum: float = 0.0
+    pixels: int = 0
+    without_nerve: int = 0
+    false_positive: int = 0
+    with_nerve: int = 0
+    false_negative: int = 0
+
+    def add(self, probs: np.ndarray, pred: np.ndarray, mask: np.ndarray) -> None:
+        valid = mask != IGNORE_INDEX
+        target = np.where(valid, mask, 0).astype(np.int64)
+        p_true = np.take_along_axis(probs, target[None], axis=0)[0]
+        self.nll_sum += float(-np.log(np.clip(p_true[valid], 1e-7, 1.0)).sum())
+        self.pixels += int(valid.sum())
+        truth, found = bool((mask[valid] > 0).any()), bool((pred[valid] > 0).any())
+        if truth:
+            self.with_nerve += 1
+            self.false_negative += int(not found)
+        else:
+            self.without_nerve += 1
+            self.false_positive += int(found)
+
+    def summary(self) -> dict[str, float | int]:
+        return {
+            "loss": self.nll_sum / self.pixels if self.pixels else math.nan,
+            "frames_without_nerve": self.without_nerve,
+            "frame_fp_rate": (
+                self.false_positive / self.without_nerve if self.without_nerve else math.nan
+            ),
+            "frames_with_nerve": self.with_nerve,
+            "frame_fn_rate": self.false_negative / self.with_nerve if self.with_nerve else math.nan,
+        }
 
 
 def evaluate_frames(
@@ -47,6 +90,7 @@ def evaluate_frames(
         raise ValueError("no frames to evaluate")
     total = np.zeros((num_classes, num_classes), dtype=np.int64)
     per_patient: dict[str, np.ndarray] = {}
+    frames_tally = FrameTally()
     seconds = 0.0
     for batch in _shape_groups(frames, batch_size):
         images = np.stack([image for _, image in batch])
@@ -57,7 +101,9 @@ def evaluate_frames(
             mask = read_mask(frame.mask)
             if mask.shape != p.shape[1:]:
                 raise ValueError(f"frame {frame.id!r}: mask {mask.shape} != image {p.shape[1:]}")
-            cm = confusion_matrix(p.argmax(0), mask, num_classes)
+            pred = p.argmax(0)
+            cm = confusion_matrix(pred, mask, num_classes)
+            frames_tally.add(p, pred, mask)
             total += cm
             per_patient[frame.patient] = per_patient.get(frame.patient, 0) + cm
     table, summary = per_patient_summary(per_patient, n_boot=n_boot, seed=seed)
@@ -69,6 +115,7 @@ def evaluate_frames(
         "per_patient": table,
         "per_patient_summary": summary,
         "frames_per_second": len(frames) / seconds if seconds > 0 else math.nan,
+        **frames_tally.summary(),
     }
 
 

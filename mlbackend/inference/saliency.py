@@ -25,9 +25,13 @@ NERVE = 1
 
 def _bias_of(module: nn.Module) -> torch.Tensor | None:
     if isinstance(module, nn.modules.batchnorm._BatchNorm) and module.track_running_stats:
-        gamma = module.weight if module.affine else torch.ones_like(module.running_mean)
-        beta = module.bias if module.affine else torch.zeros_like(module.running_mean)
-        return beta - gamma * module.running_mean / torch.sqrt(module.running_var + module.eps)
+        mean, var = module.running_mean, module.running_var
+        # both buffers are registered when running stats are tracked
+        assert mean is not None
+        assert var is not None
+        gamma = module.weight if module.affine else torch.ones_like(mean)
+        beta = module.bias if module.affine else torch.zeros_like(mean)
+        return beta - gamma * mean / torch.sqrt(var + module.eps)
     if isinstance(module, nn.modules.instancenorm._InstanceNorm | nn.GroupNorm):
         return module.bias if getattr(module, "affine", True) else None
     if isinstance(module, nn.Conv2d | nn.Linear):
@@ -55,7 +59,9 @@ def fullgrad(model: nn.Module, image: np.ndarray, target_class: int = NERVE) -> 
     x.requires_grad_(True)
     captured: list[tuple[torch.Tensor, torch.Tensor]] = []
 
-    def hook(module: nn.Module, _inp, out: torch.Tensor) -> torch.Tensor | None:
+    def hook(
+        module: nn.Module, _inp: tuple[torch.Tensor, ...], out: torch.Tensor
+    ) -> torch.Tensor | None:
         bias = _bias_of(module)
         if bias is None or not out.requires_grad:
             return None
@@ -78,6 +84,7 @@ def fullgrad(model: nn.Module, image: np.ndarray, target_class: int = NERVE) -> 
             handle.remove()
         model.zero_grad(set_to_none=True)  # leave no gradients behind for a later training step
     size = (x.shape[-2], x.shape[-1])
+    assert x.grad is not None  # x requires grad and score.backward() reached it
     sal = _psi(x.grad * x.detach(), size)
     for out, bias in captured:
         if out.grad is None:

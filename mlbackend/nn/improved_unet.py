@@ -58,7 +58,8 @@ class Fusion(nn.Module):
         self.act = nn.ReLU(inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.act(self.bn(self.conv(x)))
+        y: torch.Tensor = self.act(self.bn(self.conv(x)))
+        return y
 
 
 class DecoderNode(nn.Module):
@@ -86,7 +87,8 @@ class DecoderNode(nn.Module):
             if scale > 1:
                 y = F.interpolate(y, size=size, mode="bilinear", align_corners=False)
             parts.append(y)
-        return self.fuse(torch.cat(parts, dim=1))  # (B, out, H_node, W_node)
+        fused: torch.Tensor = self.fuse(torch.cat(parts, dim=1))  # (B, out, H_node, W_node)
+        return fused
 
 
 class ImprovedUNet(nn.Module):
@@ -127,7 +129,8 @@ class ImprovedUNet(nn.Module):
         d3 = self._decode(2, skips, [d4, d5])  # (B, 5*cat, H/4, W/4)
         d2 = self._decode(1, skips, [d3, d4, d5])  # (B, 5*cat, H/2, W/2)
         d1 = self._decode(0, skips, [d2, d3, d4, d5])  # (B, 5*cat, H, W)
-        return self.head(d1)  # (B, num_classes, H, W)
+        logits: torch.Tensor = self.head(d1)  # (B, num_classes, H, W)
+        return logits
 
     def _decode(
         self, level: int, skips: list[torch.Tensor], deeper: list[torch.Tensor]
@@ -138,4 +141,5 @@ class ImprovedUNet(nn.Module):
             sources = skips[: level + 1] + deeper
         else:
             sources = [skips[level], deeper[0]]
-        return self.nodes[level](sources, skips[level].shape[-2:])
+        node: torch.Tensor = self.nodes[level](sources, skips[level].shape[-2:])
+        return node

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-IGNORE_INDEX = 255
+from datasets.layout import IGNORE_INDEX
 
 
 class SoftDiceLoss(nn.Module):
@@ -55,9 +55,10 @@ class DiceCELoss(nn.Module):
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         if self.focal is not None:
-            pixel = self.focal(logits, target)
+            pixel: torch.Tensor = self.focal(logits, target)
         elif (target != IGNORE_INDEX).any():
             pixel = F.cross_entropy(logits.float(), target, ignore_index=IGNORE_INDEX)
         else:
             pixel = logits.sum() * 0.0
-        return self.dice(logits, target) + pixel
+        dice: torch.Tensor = self.dice(logits, target)
+        return dice + pixel

@@ -22,7 +22,7 @@ class FirstOutput(nn.Module):
         self.net = net
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.net(x)
+        out: torch.Tensor | list[torch.Tensor] | tuple[torch.Tensor, ...] = self.net(x)
         return out[0] if isinstance(out, list | tuple) else out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from mlbackend.nn.registry import build_model
 FORMAT = "nervemark-model"
 
 
-def atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write: Callable[[str], object]) -> None:
     """Call write(tmp_path) then os.replace onto `path`, so readers never see a partial file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     # a unique name, created by `write` itself so the file gets the umask's usual mode
@@ -59,7 +60,9 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     return {k: json.loads(v) for k, v in meta.items() if k != "format"}
 
 
-def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[nn.Module, dict]:
+def load_model(
+    path: str | Path, device: str | torch.device = "cpu"
+) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild the model from the config stored in the file, load weights, eval() mode."""
     meta = read_metadata(path)
     config = ModelConfig.from_dict(meta["model_config"])

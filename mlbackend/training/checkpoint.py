@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import torch
 
 from mlbackend.nn.serialization import atomic_write
 
 
 def rng_state() -> dict[str, Any]:
-    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    # The legacy tuple: the global RandomState is MT19937 (the stubs also allow a dict).
+    legacy = cast(tuple[str, npt.NDArray[np.uint32], int, int, float], np.random.get_state())
+    kind, keys, pos, has_gauss, cached = legacy
     state: dict[str, Any] = {
         "torch": torch.get_rng_state(),
         "numpy": {
@@ -53,4 +56,5 @@ def save_checkpoint(path: Path, checkpoint: dict[str, Any]) -> None:
 
 
 def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    return torch.load(path, map_location=map_location, weights_only=True)
+    checkpoint: dict[str, Any] = torch.load(path, map_location=map_location, weights_only=True)
+    return checkpoint

@@ -31,6 +31,7 @@ class TrainConfig:
     compile: bool = False  # torch.compile on CUDA
     eval_batch_size: int = 8
     encoder_weights: str | None = None  # local safetensors of encoder weights; never downloaded
+    init_weights: str | None = None  # local safetensors of a whole model (warm start)
 
     def __post_init__(self) -> None:
         positive = ("epochs", "batch_size", "image_size", "patience", "eval_batch_size")

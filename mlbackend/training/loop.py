@@ -14,19 +14,19 @@ import json
 import math
 import os
 import shutil
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 from safetensors.torch import load_file
 from torch import nn
 from torch.utils.data import DataLoader
 
+from datasets.layout import FrameRecord, Manifest, read_manifest
 from mlbackend.data.augment import AugmentConfig
 from mlbackend.data.dataset import EpochSampler, SegmentationDataset
-from mlbackend.data.manifest import read_manifest
 from mlbackend.evaluation.report import evaluate_frames, jsonable
 from mlbackend.nn.losses import DiceCELoss
 from mlbackend.nn.registry import build_model
@@ -41,6 +41,7 @@ from mlbackend.training.checkpoint import (
 from mlbackend.training.config import Progress, TrainConfig, lr_at
 
 ProgressCallback = Callable[[Progress], None]
+Batches = DataLoader[tuple[torch.Tensor, torch.Tensor]]  # (images (B, 3, S, S), masks (B, S, S))
 
 
 @dataclass
@@ -51,7 +52,7 @@ class TrainState:
     best_epoch: int = 0
     bad_epochs: int = 0
     stopped_early: bool = False
-    history: list[dict[str, Any]] | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,6 @@ class TrainResult:
     stopped_early: bool
     selection: str
     history: list[dict[str, Any]]
-    leaking_patients: list[str]
 
 
 def resolve_device(name: str) -> torch.device:
@@ -83,7 +83,15 @@ def _load_encoder_weights(model: nn.Module, path: str) -> None:
         raise ValueError(f"encoder weights {path!r} do not fit this encoder: {exc}") from exc
 
 
-def _loader(ds: SegmentationDataset, cfg: TrainConfig, device: torch.device) -> DataLoader:
+def _load_init_weights(model: nn.Module, path: str) -> None:
+    """Warm start: every weight from a model of the same architecture (safetensors only)."""
+    try:
+        model.load_state_dict(load_file(path), strict=True)
+    except RuntimeError as exc:
+        raise ValueError(f"warm-start weights {path!r} do not fit this model: {exc}") from exc
+
+
+def _loader(ds: SegmentationDataset, cfg: TrainConfig, device: torch.device) -> Batches:
     workers = cfg.num_workers
     if workers < 0:  # auto: worker processes feed an accelerator; inline on CPU (no contention)
         workers = min(8, os.cpu_count() or 1) if device.type == "cuda" else 0
@@ -98,7 +106,9 @@ def _loader(ds: SegmentationDataset, cfg: TrainConfig, device: torch.device) -> 
     )
 
 
-def _autocast(device: torch.device, config: TrainConfig):
+def _autocast(
+    device: torch.device, config: TrainConfig
+) -> contextlib.AbstractContextManager[object]:
     if device.type == "cuda" and config.amp:
         return torch.autocast("cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()
@@ -109,9 +119,12 @@ def _build(config: TrainConfig, device: torch.device) -> tuple[nn.Module, torch.
     model = build_model(config.model)
     if config.encoder_weights:
         _load_encoder_weights(model, config.encoder_weights)
+    if config.init_weights:
+        _load_init_weights(model, config.init_weights)
     model.to(device)
     if device.type == "cuda" and config.channels_last:
-        model = model.to(memory_format=torch.channels_last)
+        # Module.to takes memory_format; the torch stubs' overloads leave it out.
+        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     decay = config.weight_decay
     return model, torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=decay)
 
@@ -145,14 +158,19 @@ def train(
     if resume and ckpt_path.exists():
         state = _restore(ckpt_path, config, model, optimizer, device)
     (out / "train_config.json").write_text(json.dumps(config.to_dict(), indent=2))
-    step_model = torch.compile(model) if config.compile and device.type == "cuda" else model
+    step_model = model
+    if config.compile and device.type == "cuda":
+        # An nn.Module (OptimizedModule) for a module; the torch stubs say only Callable.
+        step_model = cast(nn.Module, torch.compile(model))
     epoch_args = (step_model, loader, optimizer, DiceCELoss(config.focal_gamma), state, config)
     extra = {"image_size": config.image_size, "classes": list(manifest.classes)}
+    sampler = loader.sampler
+    assert isinstance(sampler, EpochSampler)  # as _loader built it
     for epoch in range(state.epoch, config.epochs):
         if state.stopped_early:
             break
         model.train()
-        loader.sampler.epoch = epoch
+        sampler.epoch = epoch
         loss, lr = _train_epoch(*epoch_args, device, total_steps, epoch, notify)
         val = _validate(model, val_frames, config, manifest.num_classes)
         _select(state, val, epoch, model, out, config, extra)
@@ -179,10 +197,10 @@ def train(
 
 
 def _train_epoch(
-    model,
-    loader,
-    optimizer,
-    loss_fn,
+    model: nn.Module,
+    loader: Batches,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: nn.Module,
     state: TrainState,
     config: TrainConfig,
     device: torch.device,
@@ -224,7 +242,9 @@ def _train_epoch(
     return loss_value, lr
 
 
-def _validate(model, frames, config: TrainConfig, num_classes: int) -> dict[str, float] | None:
+def _validate(
+    model: nn.Module, frames: Sequence[FrameRecord], config: TrainConfig, num_classes: int
+) -> dict[str, float] | None:
     if not frames:
         return None
     report = evaluate_frames(
@@ -236,10 +256,19 @@ def _validate(model, frames, config: TrainConfig, num_classes: int) -> dict[str,
         n_boot=200,
         seed=config.seed,
     )
-    return {k: report[k] for k in ("miou_bg", "nerve_iou", "nerve_dice", "precision", "recall")}
+    keys = ("loss", "miou_bg", "nerve_iou", "nerve_dice", "precision", "recall")
+    return {k: report[k] for k in keys}
 
 
-def _select(state: TrainState, val, epoch: int, model, out: Path, config, extra) -> None:
+def _select(
+    state: TrainState,
+    val: dict[str, float] | None,
+    epoch: int,
+    model: nn.Module,
+    out: Path,
+    config: TrainConfig,
+    extra: dict[str, Any],
+) -> None:
     """Keep the best-on-val weights; without a val split, the latest epoch is 'best'."""
     metric = val["nerve_iou"] if val else math.inf
     metric = -1.0 if math.isnan(metric) else metric
@@ -251,7 +280,13 @@ def _select(state: TrainState, val, epoch: int, model, out: Path, config, extra)
         state.stopped_early = state.bad_epochs >= config.patience
 
 
-def _save(path: Path, model, optimizer, state: TrainState, config: TrainConfig) -> None:
+def _save(
+    path: Path,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    state: TrainState,
+    config: TrainConfig,
+) -> None:
     save_checkpoint(
         path,
         {
@@ -266,12 +301,24 @@ def _save(path: Path, model, optimizer, state: TrainState, config: TrainConfig) 
     )
 
 
-def _restore(path: Path, config: TrainConfig, model, optimizer, device) -> TrainState:
-    ckpt = load_checkpoint(path, map_location=device)
+def _restore(
+    path: Path,
+    config: TrainConfig,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    device: torch.device,
+) -> TrainState:
+    """Continue from a checkpoint. Loaded on the CPU first (the RNG states must stay CPU
+    tensors; load_state_dict copies weights and optimizer state onto the model's device).
+    Only `epochs` may differ from the checkpoint's config, and only upwards (train longer)."""
+    ckpt = load_checkpoint(path, map_location="cpu")
     saved = TrainConfig.from_dict(ckpt["config"])
-    if saved != config:
-        diff = sorted(k for k, v in config.to_dict().items() if saved.to_dict()[k] != v)
+    diff = sorted(k for k, v in config.to_dict().items() if saved.to_dict()[k] != v)
+    if [k for k in diff if k != "epochs"]:
         raise ValueError(f"cannot resume: config differs from the checkpoint's in {diff}")
+    done = int(ckpt["state"]["epoch"])
+    if config.epochs < done:
+        raise ValueError(f"cannot resume: {done} epochs are done, more than epochs={config.epochs}")
     model.load_state_dict(ckpt["model"])
     optimizer.load_state_dict(ckpt["optimizer"])
     set_rng_state(ckpt["rng"])
@@ -282,7 +329,15 @@ def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _finish(out: Path, state: TrainState, val_frames, config, total_steps, notify, manifest):
+def _finish(
+    out: Path,
+    state: TrainState,
+    val_frames: Sequence[FrameRecord],
+    config: TrainConfig,
+    total_steps: int,
+    notify: ProgressCallback,
+    manifest: Manifest,
+) -> TrainResult:
     shutil.copyfile(out / "best.safetensors", out / "model.safetensors")
     shutil.copyfile(out / "best.json", out / "model.json")
     result = TrainResult(
@@ -293,7 +348,6 @@ def _finish(out: Path, state: TrainState, val_frames, config, total_steps, notif
         stopped_early=state.stopped_early,
         selection="best val nerve_iou" if val_frames else "last epoch (no val split)",
         history=state.history or [],
-        leaking_patients=manifest.patients_in_several_splits(),
     )
     (out / "history.json").write_text(json.dumps(jsonable(result.history), indent=2))
     summary = {k: v for k, v in asdict(result).items() if k != "history"}

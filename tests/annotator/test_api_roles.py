@@ -8,21 +8,19 @@ from typing import Any
 
 import pytest
 
-from tests.annotator.conftest import World, put, square
+from datasets.access import CAPABILITIES, Capability, Staff
+from datasets.models import Role
+from tests.factories import RolesWorld, put, square
 
 ROLES = ["admin", "annotator", "data_manager", "ml_staff", "outsider"]
 
 
-def each(code: int, **overrides: int) -> dict[str, int]:
-    return {role: overrides.get(role, code) for role in ROLES}
-
-
-def submitted(w: World) -> None:
+def submitted(w: RolesWorld) -> None:
     body = {"shapes": square(2, 2, 8), "status": "submitted"}
     assert put(w.client("annotator2"), w.frames[0].pk, body, 0).status_code == 200
 
 
-def annotated(w: World) -> None:
+def annotated(w: RolesWorld) -> None:
     assert (
         put(w.client("annotator2"), w.frames[0].pk, {"shapes": square(2, 2, 8)}, 0).status_code
         == 200
@@ -33,16 +31,31 @@ def annotated(w: World) -> None:
 class Case:
     name: str
     method: str
-    url: Callable[[World], str]
-    body: dict[str, Any] | Callable[[World], dict[str, Any]] | None
+    url: Callable[[RolesWorld], str]
+    body: dict[str, Any] | Callable[[RolesWorld], dict[str, Any]] | None
     expected: dict[str, int]
-    setup: Callable[[World], None] | None = None
+    setup: Callable[[RolesWorld], None] | None = None
     if_match: str | None = None
 
 
-ANNOTATE = each(200, ml_staff=403, outsider=404)
-READ = each(200, outsider=404)
-MANAGE = each(201, annotator=403, ml_staff=403, outsider=404)
+STANDING = {
+    "admin": Staff.ADMIN,
+    "annotator": Role.ANNOTATOR,
+    "data_manager": Role.DATA_MANAGER,
+    "ml_staff": Role.ML_STAFF,
+}
+
+
+def needs(capability: Capability, code: int) -> dict[str, int]:
+    """Expected statuses read from the capability map: `code` for roles holding `capability`,
+    403 for the others, 404 for the outsider (a data manager of another project)."""
+    expected = {r: code if capability in CAPABILITIES[s] else 403 for r, s in STANDING.items()}
+    return {**expected, "outsider": 404}
+
+
+ANNOTATE = needs(Capability.ANNOTATE, 200)
+READ = needs(Capability.VIEW, 200)
+MANAGE = needs(Capability.MANAGE_LABELING, 201)
 CASES = [
     Case(
         "annotation get",
@@ -73,7 +86,7 @@ CASES = [
         "post",
         lambda w: f"/api/v1/frames/{w.frames[0].pk}/annotation/review/",
         {"decision": "approve"},
-        each(200, annotator=403, ml_staff=403, outsider=404),
+        needs(Capability.REVIEW, 200),
         setup=submitted,
         if_match='"1"',
     ),
@@ -103,7 +116,7 @@ CASES = [
         {"op": "repair", "shapes": []},
         ANNOTATE,
     ),
-    Case("queue next", "get", lambda w: "/api/v1/queue/next/?project=alpha", None, ANNOTATE),
+    Case("queue next", "post", lambda w: "/api/v1/queue/next/?project=alpha", None, ANNOTATE),
     Case("queue summary", "get", lambda w: "/api/v1/queue/summary/?project=alpha", None, READ),
     Case("labels", "get", lambda w: "/api/v1/label-classes/?project=alpha", None, READ),
     Case(
@@ -125,18 +138,18 @@ CASES = [
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_annotation_api_role_matrix(world: World, case: Case, role: str) -> None:
+def test_annotation_api_role_matrix(roles_world: RolesWorld, case: Case, role: str) -> None:
     if case.setup:
-        case.setup(world)
-    body = case.body(world) if callable(case.body) else case.body
+        case.setup(roles_world)
+    body = case.body(roles_world) if callable(case.body) else case.body
     extra = {"HTTP_IF_MATCH": case.if_match} if case.if_match else {}
-    client = world.client(role)
-    response = getattr(client, case.method)(case.url(world), body, format="json", **extra)
+    client = roles_world.client(role)
+    response = getattr(client, case.method)(case.url(roles_world), body, format="json", **extra)
     assert response.status_code == case.expected[role], (case.name, role, response.data)
 
 
-def test_anonymous_gets_401(world: World) -> None:
+def test_anonymous_gets_401(roles_world: RolesWorld) -> None:
     from rest_framework.test import APIClient
 
-    r = APIClient().get(f"/api/v1/frames/{world.frames[0].pk}/annotation/")
+    r = APIClient().get(f"/api/v1/frames/{roles_world.frames[0].pk}/annotation/")
     assert r.status_code == 401

@@ -10,8 +10,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from annotator.models import Annotation, AnnotationRevision
-from tests.annotator.conftest import make_frames, make_video, put, square
-from tests.factories import make_member, make_project
+from tests.factories import make_frames, make_member, make_project, make_video, put, square
 
 THREADS = 50
 

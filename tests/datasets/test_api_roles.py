@@ -2,48 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
 
-from datasets.models import BackgroundJob, Patient, Role
-from tests.factories import make_member, make_patient, make_project, make_user
+from datasets.access import CAPABILITIES, GLOBAL, Capability, Staff
+from datasets.models import BackgroundJob, Role
+from tests.factories import RolesWorld
 
 ROLES = ["admin", "annotator", "data_manager", "ml_staff", "outsider"]
 
 
-@dataclass
-class World:
-    users: dict[str, Any]
-    patient: Patient
-    job: BackgroundJob
-
-
 @pytest.fixture
-def world(db: Any) -> World:
-    project_a = make_project("alpha")
-    project_b = make_project("bravo")
-    users = {
-        "admin": make_user("root", staff=True),
-        "annotator": make_member(project_a, Role.ANNOTATOR),
-        "data_manager": make_member(project_a, Role.DATA_MANAGER),
-        "ml_staff": make_member(project_a, Role.ML_STAFF),
-        # A data manager elsewhere: full rights in bravo must give nothing in alpha.
-        "outsider": make_member(project_b, Role.DATA_MANAGER),
-    }
-    make_patient(project_b)
-    job = BackgroundJob.objects.create(kind="selfcheck", project=project_a)
-    return World(users=users, patient=make_patient(project_a), job=job)
+def job(roles_world: RolesWorld) -> BackgroundJob:
+    return BackgroundJob.objects.create(kind="selfcheck", project=roles_world.project)
 
 
 @dataclass(frozen=True)
 class Case:
     name: str
     method: str
-    url: Callable[[World], str]
+    url: str  # {patient} and {job}: alpha's patient and a queued job in alpha
     body: dict[str, Any] | None
     expected: dict[str, int]
 
@@ -52,104 +33,118 @@ def each(code: int, **overrides: int) -> dict[str, int]:
     return {role: overrides.get(role, code) for role in ROLES}
 
 
-WRITE_PATIENT = each(403, admin=200, data_manager=200, outsider=404)
+STANDING = {
+    "admin": Staff.ADMIN,
+    "annotator": Role.ANNOTATOR,
+    "data_manager": Role.DATA_MANAGER,
+    "ml_staff": Role.ML_STAFF,
+}
+
+
+def needs(capability: Capability, code: int, **overrides: int) -> dict[str, int]:
+    """Expected statuses read from the capability map: `code` for roles holding `capability`,
+    403 for the others, 404 for the outsider (403 for capabilities outside any project)."""
+    expected = {r: code if capability in CAPABILITIES[s] else 403 for r, s in STANDING.items()}
+    return {**expected, "outsider": 403 if capability in GLOBAL else 404, **overrides}
+
+
 CASES = [
-    Case("me", "get", lambda w: "/api/v1/me/", None, each(200)),
-    Case("project list", "get", lambda w: "/api/v1/projects/", None, each(200)),
-    Case(
-        "project detail", "get", lambda w: "/api/v1/projects/alpha/", None, each(200, outsider=404)
-    ),
+    Case("me", "get", "/api/v1/me/", None, each(200)),
+    Case("project list", "get", "/api/v1/projects/", None, each(200)),
+    Case("project detail", "get", "/api/v1/projects/alpha/", None, needs(Capability.VIEW, 200)),
     Case(
         "project create",
         "post",
-        lambda w: "/api/v1/projects/",
+        "/api/v1/projects/",
         {"slug": "charlie", "name": "C"},
-        each(403, admin=201),
+        needs(Capability.ADMINISTER, 201),
     ),
     Case(
         "project update",
         "patch",
-        lambda w: "/api/v1/projects/alpha/",
+        "/api/v1/projects/alpha/",
         {"name": "A2"},
-        each(403, admin=200, outsider=404),
+        needs(Capability.MANAGE_PROJECT, 200),
     ),
-    Case("patient list", "get", lambda w: "/api/v1/patients/?project=alpha", None, each(200)),
-    Case(
-        "patient detail",
-        "get",
-        lambda w: f"/api/v1/patients/{w.patient.pk}/",
-        None,
-        each(200, outsider=404),
-    ),
+    Case("patient list", "get", "/api/v1/patients/?project=alpha", None, each(200)),
+    Case("patient detail", "get", "/api/v1/patients/{patient}/", None, needs(Capability.VIEW, 200)),
     Case(
         "patient create",
         "post",
-        lambda w: "/api/v1/patients/",
+        "/api/v1/patients/",
         {"project": "alpha"},
-        each(403, admin=201, data_manager=201, outsider=404),
+        needs(Capability.MANAGE_DATA, 201),
     ),
     Case(
         "patient split",
         "patch",
-        lambda w: f"/api/v1/patients/{w.patient.pk}/",
+        "/api/v1/patients/{patient}/",
         {"split": "test"},
-        WRITE_PATIENT,
+        needs(Capability.MANAGE_SPLITS, 200),
     ),
     Case(
         "patient delete",
         "delete",
-        lambda w: f"/api/v1/patients/{w.patient.pk}/",
+        "/api/v1/patients/{patient}/",
         None,
-        each(403, admin=204, data_manager=204, outsider=404),
+        needs(Capability.MANAGE_DATA, 204),
     ),
-    Case("membership list", "get", lambda w: "/api/v1/memberships/", None, each(200)),
+    Case("membership list", "get", "/api/v1/memberships/", None, each(200)),
     Case(
         "membership create",
         "post",
-        lambda w: "/api/v1/memberships/",
+        "/api/v1/memberships/",
         {"project": "alpha", "username": "root", "role": "annotator"},
-        each(403, admin=201),
+        needs(Capability.ADMINISTER, 201),
     ),
     Case(
         "audit log",
         "get",
-        lambda w: "/api/v1/audit-events/",
+        "/api/v1/audit-events/",
         None,
-        each(403, admin=200, data_manager=200, outsider=200),
+        needs(Capability.VIEW_AUDIT, 200, outsider=200),  # the outsider holds it in bravo
     ),
-    Case("job detail", "get", lambda w: f"/api/v1/jobs/{w.job.pk}/", None, each(200, outsider=404)),
+    Case("job detail", "get", "/api/v1/jobs/{job}/", None, needs(Capability.VIEW, 200)),
     Case(
         "job cancel",
         "post",
-        lambda w: f"/api/v1/jobs/{w.job.pk}/cancel/",
+        "/api/v1/jobs/{job}/cancel/",
         None,
-        each(200, annotator=403, outsider=404),
+        needs(Capability.CANCEL_JOBS, 200),
     ),
     Case(
-        "worker selfcheck", "post", lambda w: "/api/v1/jobs/selfcheck/", None, each(403, admin=202)
+        "worker selfcheck",
+        "post",
+        "/api/v1/jobs/selfcheck/",
+        None,
+        needs(Capability.ADMINISTER, 202),
     ),
 ]
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_role_matrix(world: World, case: Case, role: str) -> None:
+def test_role_matrix(roles_world: RolesWorld, job: BackgroundJob, case: Case, role: str) -> None:
     client = APIClient()
-    client.force_authenticate(world.users[role])
-    response = getattr(client, case.method)(case.url(world), case.body, format="json")
+    client.force_authenticate(roles_world.users[role])
+    url = case.url.format(patient=roles_world.patient.pk, job=job.pk)
+    response = getattr(client, case.method)(url, case.body, format="json")
     assert response.status_code == case.expected[role], response.content
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_anonymous_gets_401_everywhere(world: World, case: Case) -> None:
-    response = getattr(APIClient(), case.method)(case.url(world), case.body, format="json")
+def test_anonymous_gets_401_everywhere(
+    roles_world: RolesWorld, job: BackgroundJob, case: Case
+) -> None:
+    url = case.url.format(patient=roles_world.patient.pk, job=job.pk)
+    response = getattr(APIClient(), case.method)(url, case.body, format="json")
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Token")
 
 
-def test_lists_show_only_the_callers_projects(world: World) -> None:
+def test_lists_show_only_the_callers_projects(roles_world: RolesWorld) -> None:
     client = APIClient()
-    client.force_authenticate(world.users["outsider"])
+    client.force_authenticate(roles_world.users["outsider"])
     projects = client.get("/api/v1/projects/").json()["results"]
     assert [p["slug"] for p in projects] == ["bravo"]
     patients = client.get("/api/v1/patients/").json()["results"]
@@ -159,33 +154,33 @@ def test_lists_show_only_the_callers_projects(world: World) -> None:
     assert events == []
 
 
-def test_project_list_reports_the_callers_role(world: World) -> None:
+def test_project_list_reports_the_callers_role(roles_world: RolesWorld) -> None:
     client = APIClient()
-    client.force_authenticate(world.users["ml_staff"])
+    client.force_authenticate(roles_world.users["ml_staff"])
     (project,) = client.get("/api/v1/projects/").json()["results"]
     assert (project["slug"], project["role"], project["patient_count"]) == ("alpha", "ml_staff", 1)
 
 
-def test_split_change_by_annotator_leaves_the_split_unchanged(world: World) -> None:
+def test_split_change_by_annotator_leaves_the_split_unchanged(roles_world: RolesWorld) -> None:
     client = APIClient()
-    client.force_authenticate(world.users["annotator"])
-    client.patch(f"/api/v1/patients/{world.patient.pk}/", {"split": "test"}, format="json")
-    world.patient.refresh_from_db()
-    assert world.patient.split == "unassigned"
+    client.force_authenticate(roles_world.users["annotator"])
+    client.patch(f"/api/v1/patients/{roles_world.patient.pk}/", {"split": "test"}, format="json")
+    roles_world.patient.refresh_from_db()
+    assert roles_world.patient.split == "unassigned"
 
 
-def test_unknown_split_is_refused_with_a_clear_message(world: World) -> None:
+def test_unknown_split_is_refused_with_a_clear_message(roles_world: RolesWorld) -> None:
     client = APIClient()
-    client.force_authenticate(world.users["data_manager"])
+    client.force_authenticate(roles_world.users["data_manager"])
     response = client.patch(
-        f"/api/v1/patients/{world.patient.pk}/", {"split": "holdout"}, format="json"
+        f"/api/v1/patients/{roles_world.patient.pk}/", {"split": "holdout"}, format="json"
     )
     assert response.status_code == 400
     assert "split" in response.json()
 
 
-def test_member_count_counts_every_member_not_only_the_caller(world: World) -> None:
+def test_member_count_counts_every_member_not_only_the_caller(roles_world: RolesWorld) -> None:
     client = APIClient()
-    client.force_authenticate(world.users["annotator"])
+    client.force_authenticate(roles_world.users["annotator"])
     (project,) = client.get("/api/v1/projects/").json()["results"]
-    assert project["member_count"] == 3
+    assert project["member_count"] == 4  # ann, ann2, dm, ml

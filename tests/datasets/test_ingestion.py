@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -136,12 +139,33 @@ def test_a_stale_running_job_is_taken_over_by_a_redelivered_task(
         patient=setup["patient"], source=make_video(tmp_path / "a.mp4", frames=20)
     )
     job = video_services.video_queue_processing(video=video, enqueue=False)
-    assert job_services.job_claim(job_id=job.id)  # the worker that died
+    assert job_services.job_claim(job_id=job.id)
+    BackgroundJob.objects.filter(id=job.id).update(worker="other-machine:4242")  # then died
     assert not job_services.job_claim(job_id=job.id)  # heartbeat fresh: nobody else may
     settings.NERVEMARK_JOB_STALE_S = 0
     video_services.video_process(video_id=video.pk, job_id=str(job.id))
     assert Video.objects.get(pk=video.pk).status == "ready"
     assert BackgroundJob.objects.get(id=job.id).status == "succeeded"
+
+
+def test_a_job_of_a_dead_process_on_this_machine_is_taken_over_at_once(
+    setup: dict, tmp_path: Path
+) -> None:
+    """A pool child killed mid-task: its message comes back at once, long before the heartbeat
+    goes stale; the job is claimed again because its process is gone, not when it is stale."""
+    video = video_services.video_register(
+        patient=setup["patient"], source=make_video(tmp_path / "a.mp4", frames=5)
+    )
+    job = video_services.video_queue_processing(video=video, enqueue=False)
+    assert job_services.job_claim(job_id=job.id)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    host = socket.gethostname()
+    BackgroundJob.objects.filter(id=job.id).update(worker=f"{host}:{os.getppid()}")  # alive
+    assert not job_services.job_claim(job_id=job.id)
+    BackgroundJob.objects.filter(id=job.id).update(worker=f"{host}:{dead.pid}")  # gone
+    assert job_services.job_claim(job_id=job.id)
+    assert BackgroundJob.objects.get(id=job.id).worker == f"{host}:{os.getpid()}"
 
 
 def test_cancel_stops_extraction_and_keeps_what_was_done(setup: dict, tmp_path: Path) -> None:

@@ -16,8 +16,7 @@ from annotator.models import Annotation, LabelClass
 from annotator.services.annotations import annotation_save
 from annotator.services.predictions import prediction_create
 from datasets.models import Role
-from tests.annotator.conftest import make_frames, make_video
-from tests.factories import PASSWORD, make_member, make_project
+from tests.factories import PASSWORD, make_frames, make_member, make_project, make_video
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -54,7 +53,7 @@ def to_screen(page: Any, x: float, y: float) -> tuple[float, float]:
         page.evaluate(
             """([x, y]) => {
               const r = document.getElementById('ed-stage').getBoundingClientRect();
-              const v = window.__editor.view.view;
+              const v = window.__editor.view.viewport;
               return [r.left + x * v.scale + v.x, r.top + y * v.scale + v.y];
             }""",
             [x, y],

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from datasets.models import DatasetVersion, Patient, Role
+from datasets.models import Patient, Role
+from datasets.versions.models import DatasetVersion
 from tests.e2e.test_login_and_roles import login
-from tests.factories import make_member, make_project
-from tests.versions.conftest import add_patient
+from tests.factories import add_patient, make_member, make_project
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -16,7 +16,15 @@ def test_manifest_groups_frames_by_split_with_absolute_paths(tiny_dataset):
     assert {f.patient for f in m.split("train")} == {"pa", "pb"}
     assert {f.patient for f in m.split("test")} == {"pd"}
     assert all(f.image.is_file() and f.mask.is_file() for f in m.frames)
-    assert m.patients_in_several_splits() == []
+
+
+def test_a_frame_whose_split_disagrees_with_its_patient_is_refused(tiny_dataset, tmp_path):
+    data = json.loads((tiny_dataset / "manifest.json").read_text())
+    moved = next(f for f in data["frames"] if f["split"] == "train")
+    moved["split"] = "test"  # one frame of a train patient slipped into test: a leak
+    (tmp_path / "manifest.json").write_text(json.dumps(data))
+    with pytest.raises(ValueError, match=f"frame '{moved['id']}' says split 'test'"):
+        read_manifest(tmp_path)
 
 
 def test_manifest_of_another_format_is_rejected(tmp_path):

@@ -16,7 +16,7 @@ from mlbackend.evaluation import evaluate_frames
 from mlbackend.inference import load_model
 from mlbackend.nn import build_model, model_config
 from mlbackend.training import TrainConfig, TrainingCancelled, lr_at, train
-from tests.mlbackend.conftest import write_tiny_dataset
+from tests.factories import write_tiny_dataset
 
 TINY = TrainConfig(
     model=model_config("improved_unet_lite", base_width=4, skip_channels=4),
@@ -67,6 +67,49 @@ def test_resume_with_a_different_config_is_refused(tiny_dataset, tmp_path):
     train(replace(TINY, epochs=1), tiny_dataset, tmp_path)
     with pytest.raises(ValueError, match="lr"):
         train(replace(TINY, epochs=1, lr=1e-2), tiny_dataset, tmp_path, resume=True)
+
+
+def test_resume_may_extend_epochs_but_not_shorten_them(tiny_dataset, tmp_path):
+    events = []
+    train(replace(TINY, epochs=1), tiny_dataset, tmp_path)
+    result = train(replace(TINY, epochs=2), tiny_dataset, tmp_path, events.append, resume=True)
+    assert result.epochs_run == 2
+    assert [e.epoch for e in events if e.phase == "epoch_end"] == [2]  # epoch 1 was not redone
+    with pytest.raises(ValueError, match="2 epochs are done"):
+        train(replace(TINY, epochs=1), tiny_dataset, tmp_path, resume=True)
+
+
+def test_validation_reports_a_loss_and_frame_level_errors(tiny_dataset, tmp_path):
+    result = train(replace(TINY, epochs=1), tiny_dataset, tmp_path)
+    val = result.history[0]["val"]
+    assert val["loss"] > 0
+    report = evaluate_frames(
+        load_model(tmp_path / "model.safetensors")[0],
+        read_manifest(tiny_dataset).split("val"),
+        num_classes=2,
+        input_size=32,
+        n_boot=10,
+    )
+    assert report["frames_with_nerve"] + report["frames_without_nerve"] == report["num_frames"]
+    assert 0.0 <= report["frame_fn_rate"] <= 1.0
+
+
+def test_warm_start_loads_a_whole_model_and_refuses_another_architecture(tiny_dataset, tmp_path):
+    first = train(replace(TINY, epochs=1), tiny_dataset, tmp_path / "a")
+    warm = replace(TINY, epochs=1, lr=1e-9, warmup_epochs=0, init_weights=str(first.weights))
+    events = []
+    train(warm, tiny_dataset, tmp_path / "b", events.append)
+    start = load_file(first.weights)
+    after = load_file(tmp_path / "b" / "model.safetensors")
+    # Parameters barely move at lr=1e-9 (BatchNorm's running statistics move regardless).
+    params = [k for k in start if "running_" not in k and "num_batches" not in k]
+    assert max((after[k] - start[k]).abs().max() for k in params) < 1e-4
+    train(replace(warm, init_weights=None), tiny_dataset, tmp_path / "cold")
+    cold = load_file(tmp_path / "cold" / "model.safetensors")
+    assert max((cold[k] - start[k]).abs().max() for k in params) > 1e-3  # the check can fail
+    other = replace(warm, model=model_config("improved_unet_lite", base_width=8, skip_channels=4))
+    with pytest.raises(ValueError, match="warm-start weights"):
+        train(other, tiny_dataset, tmp_path / "c")
 
 
 def test_outputs_load_with_weights_only_and_rebuild_from_embedded_config(tiny_dataset, tmp_path):

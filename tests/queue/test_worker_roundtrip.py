@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from datasets.models import BackgroundJob, JobStatus
@@ -36,25 +38,45 @@ def test_job_enqueued_through_redis_runs_in_a_worker_and_lands_in_postgres(
     assert job.started_at <= job.finished_at
 
 
+def row_state(job_id: Any) -> dict[str, Any]:
+    """Everything a run writes to the job row, and `xmin`: PostgreSQL gives a row a new `xmin`
+    on every UPDATE, even one that changes no value, so an equal `xmin` means not written."""
+    fields = ("status", "started_at", "heartbeat_at", "finished_at", "result")
+    state = BackgroundJob.objects.filter(id=job_id).values(*fields).get()
+    with connection.cursor() as cursor:
+        table = BackgroundJob._meta.db_table
+        cursor.execute(f"SELECT xmin::text FROM {table} WHERE id = %s", [job_id])  # noqa: S608
+        (state["xmin"],) = cursor.fetchone()
+    return state
+
+
 def test_a_redelivered_job_is_not_run_twice(postgres: str, redis_url: str, tmp_path: Path) -> None:
     """acks_late may deliver a message again; the compare-and-set claim makes that a no-op."""
     from datasets.tasks import selfcheck
 
     job = BackgroundJob.objects.create(kind="selfcheck")
-    with celery_worker(broker_url=redis_url, log=tmp_path / "worker.log"):
+    log = tmp_path / "worker.log"
+    with celery_worker(broker_url=redis_url, log=log):
         selfcheck.apply_async(args=[str(job.id)])
         assert wait_for(
             lambda: BackgroundJob.objects.get(id=job.id).status == "succeeded", timeout=60
         )
-        first = BackgroundJob.objects.get(id=job.id).result
-        selfcheck.apply_async(args=[str(job.id)])  # the same message again
-        selfcheck.apply_async(args=[str(job.id)])
+        first = row_state(job.id)
+        assert first["started_at"] <= first["finished_at"]
+        # The same message again, twice, then a marker that the solo worker runs after them.
+        duplicates = [selfcheck.apply_async(args=[str(job.id)]) for _ in range(2)]
         marker = BackgroundJob.objects.create(kind="selfcheck")
-        selfcheck.apply_async(args=[str(marker.id)])  # runs after the two duplicates
+        selfcheck.apply_async(args=[str(marker.id)])
         assert wait_for(
             lambda: BackgroundJob.objects.get(id=marker.id).status == "succeeded", timeout=60
         )
-    assert BackgroundJob.objects.get(id=job.id).result == first
+    # The worker did take both duplicates (the test is not passing on undelivered messages)...
+    text = log.read_text()
+    for sent in duplicates:
+        assert f"selfcheck[{sent.id}] succeeded" in text, text
+    # ...and neither wrote to the row: same start, heartbeat, finish and result, no UPDATE.
+    assert row_state(job.id) == first
+    assert BackgroundJob.objects.count() == 2
 
 
 def test_a_cpu_worker_never_takes_gpu_work(postgres: str, redis_url: str, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pycocotools import mask as coco_mask
 
-from datasets.synth.coco import mask_to_annotations, rle_decode, rle_encode
+from datasets.layout.coco import mask_to_annotations, rle_decode, rle_encode
 from datasets.synth.splits import assign_splits, parse_fractions, split_counts
 
 # pycocotools 2.0 calls np.array(copy=False) inside decode; not our code

@@ -16,10 +16,11 @@ import pytest
 from pycocotools.coco import COCO
 
 from annotator.geometry import rasterize
-from datasets.models import AuditEvent, DatasetExport, DatasetVersion, JobStatus
-from datasets.versions.exports import export_request, export_run
-from datasets.versions.freeze import version_freeze
-from tests.versions.conftest import World, approve
+from datasets.models import AuditEvent, JobStatus
+from datasets.versions.models import DatasetExport, DatasetVersion
+from datasets.versions.services.exports import export_request, export_run
+from datasets.versions.services.freeze import version_freeze
+from tests.factories import RolesWorld, SplitPatients, approve
 
 # A ring with a hole, a second component, and a thin diagonal sliver.
 HOLE = [
@@ -34,10 +35,10 @@ HOLE = [
 
 
 @pytest.fixture
-def version(world: World) -> DatasetVersion:
-    approve(world.frames["train"][1], HOLE)
-    approve(world.frames["val"][2], [])  # nerve not visible: an empty mask
-    return version_freeze(project=world.project, by=world.users["data_manager"])
+def version(roles_world: RolesWorld, splits: SplitPatients) -> DatasetVersion:
+    approve(splits.frames["train"][1], HOLE)
+    approve(splits.frames["val"][2], [])  # nerve not visible: an empty mask
+    return version_freeze(project=roles_world.project, by=roles_world.users["data_manager"])
 
 
 def run_export(version: DatasetVersion, fmt: str, tmp_path: Path) -> Path:
@@ -74,8 +75,8 @@ def expected_masks(version: DatasetVersion) -> dict[str, np.ndarray]:
 def test_layout_v1_matches_synth_structure_and_mlbackend_reads_it(
     version: DatasetVersion, tmp_path: Path
 ) -> None:
+    from datasets.layout import read_manifest, read_mask
     from datasets.synth.dataset import DatasetConfig, write_dataset
-    from mlbackend.data.manifest import read_manifest, read_mask
 
     root = run_export(version, "layout_v1", tmp_path)
     ours = json.loads((root / "manifest.json").read_text())
@@ -100,7 +101,7 @@ def test_layout_v1_matches_synth_structure_and_mlbackend_reads_it(
     manifest = read_manifest(root)
     assert manifest.classes == ("background", "facial_nerve")
     assert len(manifest.frames) == version.frame_count == 9
-    assert manifest.patients_in_several_splits() == []
+    assert {f.split for f in manifest.frames} <= {"train", "val", "test"}
     expected = expected_masks(version)
     for frame in manifest.frames:
         key = str(frame.mask.relative_to(root / "masks")).removesuffix(".png")
@@ -191,22 +192,22 @@ def test_datumaro_imports_the_coco_and_cvat_exports(
 
 
 def test_download_streams_the_zip_to_exporters_only_and_is_audited(
-    world: World, version: DatasetVersion
+    roles_world: RolesWorld, version: DatasetVersion
 ) -> None:
-    r = world.client("ml_staff").post(
+    r = roles_world.client("ml_staff").post(
         f"/api/v1/versions/{version.pk}/exports/", {"format": "masks"}, format="json"
     )
     assert r.status_code == 202
     export = DatasetExport.objects.get(pk=r.json()["id"])
     url = f"/api/v1/exports/{export.pk}/download/"
-    assert world.client("ml_staff").get(url).status_code == 409  # not written yet
+    assert roles_world.client("ml_staff").get(url).status_code == 409  # not written yet
     export_run(export_id=str(export.pk), job_id=str(export.job_id))
-    status = world.client("ml_staff").get(f"/api/v1/exports/{export.pk}/").json()
+    status = roles_world.client("ml_staff").get(f"/api/v1/exports/{export.pk}/").json()
     assert status["status"] == "succeeded"
     assert status["download_url"] == url
-    assert world.client("annotator").get(url).status_code == 403
-    assert world.client("outsider").get(url).status_code == 404
-    response = world.client("ml_staff").get(url)
+    assert roles_world.client("annotator").get(url).status_code == 403
+    assert roles_world.client("outsider").get(url).status_code == 404
+    response = roles_world.client("ml_staff").get(url)
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
     body = b"".join(response.streaming_content)

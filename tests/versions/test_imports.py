@@ -11,9 +11,8 @@ import numpy as np
 
 from annotator.geometry import mask_iou, rasterize
 from annotator.models import Annotation
-from datasets.versions.formats import coco_annotations
-from tests.annotator.conftest import square
-from tests.versions.conftest import World, add_patient
+from datasets.layout.coco import coco_annotations
+from tests.factories import RolesWorld, add_patient, square
 
 URL = "/api/v1/projects/alpha/imports/"
 CLASSES = [{"id": 1, "name": "facial_nerve"}]
@@ -29,22 +28,28 @@ def zip_of(files: dict[str, bytes]) -> io.BytesIO:
     return buf
 
 
-def post(world: World, archive: io.BytesIO, **fields: object) -> dict:
-    r = world.client("data_manager").post(URL, {"file": archive, **fields}, format="multipart")
+def post(roles_world: RolesWorld, archive: io.BytesIO, **fields: object) -> dict:
+    r = roles_world.client("data_manager").post(
+        URL, {"file": archive, **fields}, format="multipart"
+    )
     return {"status": r.status_code, **r.json()}
 
 
 def test_png_masks_matched_by_video_and_frame_index_become_submitted_annotations(
-    world: World,
+    roles_world: RolesWorld,
 ) -> None:
-    _patient, frames = add_patient(world.project, "unassigned", 3, approved=0)
+    _patient, frames = add_patient(roles_world.project, "unassigned", 3, approved=0)
     want = rasterize(square(5, 6, 20), 64, 48)
     files = {
         f"masks/frame_{f.index:06d}.png": cv2.imencode(".png", want)[1].tobytes() for f in frames
     }
     files["masks/frame_000099.png"] = files["masks/frame_000000.png"]  # no such frame
     out = post(
-        world, zip_of(files), annotation_format="masks", match="index", video=frames[0].video_id
+        roles_world,
+        zip_of(files),
+        annotation_format="masks",
+        match="index",
+        video=frames[0].video_id,
     )
     assert out["status"] == 200
     assert out["imported"] == 3
@@ -59,14 +64,18 @@ def test_png_masks_matched_by_video_and_frame_index_become_submitted_annotations
         assert ann.status == "submitted"
         assert mask_iou(rasterize(ann.shapes, 64, 48), want) > 0.97
     again = post(
-        world, zip_of(files), annotation_format="masks", match="index", video=frames[0].video_id
+        roles_world,
+        zip_of(files),
+        annotation_format="masks",
+        match="index",
+        video=frames[0].video_id,
     )
     assert again["imported"] == 0
     assert len(again["skipped"]) == 3
 
 
-def test_coco_matched_by_nervemark_file_names(world: World) -> None:
-    _, frames = add_patient(world.project, "unassigned", 2, approved=0)
+def test_coco_matched_by_nervemark_file_names(roles_world: RolesWorld) -> None:
+    _, frames = add_patient(roles_world.project, "unassigned", 2, approved=0)
     mask = rasterize(
         [
             {
@@ -87,7 +96,7 @@ def test_coco_matched_by_nervemark_file_names(world: World) -> None:
         anns += coco_annotations(mask, CLASSES, i, len(anns) + 1)
     doc = {"images": images, "annotations": anns, "categories": CLASSES}
     out = post(
-        world,
+        roles_world,
         zip_of({"annotations/instances_train.json": json.dumps(doc).encode()}),
         annotation_format="coco",
         match="filename",
@@ -98,12 +107,14 @@ def test_coco_matched_by_nervemark_file_names(world: World) -> None:
     assert mask_iou(rasterize(shapes, 64, 48), mask) > 0.95
 
 
-def test_path_traversal_in_the_archive_is_refused_before_anything_is_read(world: World) -> None:
-    _, frames = add_patient(world.project, "unassigned", 1, approved=0)
+def test_path_traversal_in_the_archive_is_refused_before_anything_is_read(
+    roles_world: RolesWorld,
+) -> None:
+    _, frames = add_patient(roles_world.project, "unassigned", 1, approved=0)
     png = cv2.imencode(".png", np.zeros((48, 64), np.uint8))[1].tobytes()
     for evil in ("../../etc/frame_000000.png", "/abs/frame_000000.png", "a\\..\\frame_000000.png"):
         out = post(
-            world,
+            roles_world,
             zip_of({evil: png}),
             annotation_format="masks",
             match="index",
@@ -114,15 +125,15 @@ def test_path_traversal_in_the_archive_is_refused_before_anything_is_read(world:
     assert not Annotation.objects.filter(frame=frames[0]).exists()
 
 
-def test_clear_errors_for_bad_uploads_and_roles(world: World) -> None:
+def test_clear_errors_for_bad_uploads_and_roles(roles_world: RolesWorld) -> None:
     bad = io.BytesIO(b"not a zip")
     bad.name = "x.zip"
-    out = post(world, bad, annotation_format="coco", match="filename")
+    out = post(roles_world, bad, annotation_format="coco", match="filename")
     assert out["status"] == 400
     assert out["detail"] == "The upload is not a zip archive."
-    out = post(world, zip_of({"a.png": b""}), annotation_format="masks", match="index")
+    out = post(roles_world, zip_of({"a.png": b""}), annotation_format="masks", match="index")
     assert "needs the video" in out["detail"]
-    r = world.client("annotator").post(
+    r = roles_world.client("annotator").post(
         URL,
         {"file": zip_of({}), "annotation_format": "coco", "match": "filename"},
         format="multipart",
@@ -130,9 +141,11 @@ def test_clear_errors_for_bad_uploads_and_roles(world: World) -> None:
     assert r.status_code == 403
 
 
-def test_coco_with_a_size_claim_or_unknown_category_is_refused_per_image(world: World) -> None:
+def test_coco_with_a_size_claim_or_unknown_category_is_refused_per_image(
+    roles_world: RolesWorld,
+) -> None:
     """A file claiming a 1e6 x 1e6 image must not make the server allocate it."""
-    _, frames = add_patient(world.project, "unassigned", 2, approved=0)
+    _, frames = add_patient(roles_world.project, "unassigned", 2, approved=0)
     mask = rasterize(square(5, 6, 20), 64, 48)
     huge = {
         "id": 1,
@@ -150,7 +163,7 @@ def test_coco_with_a_size_claim_or_unknown_category_is_refused_per_image(world: 
     bad_category = {**coco_annotations(mask, CLASSES, 2, 99)[0], "category_id": 7}
     doc = {"images": [huge, other], "annotations": [*anns, bad_category], "categories": CLASSES}
     out = post(
-        world,
+        roles_world,
         zip_of({"annotations/instances_train.json": json.dumps(doc).encode()}),
         annotation_format="coco",
         match="filename",

@@ -7,7 +7,7 @@ from itertools import combinations
 import numpy as np
 
 from datasets.models import Video
-from datasets.versions.leakage import (
+from datasets.versions.core.leakage import (
     FrameRecord,
     VideoRecord,
     coverage,
@@ -15,9 +15,7 @@ from datasets.versions.leakage import (
     reencoded_videos,
     same_sha,
 )
-from tests.annotator.conftest import make_frames, make_video
-from tests.factories import make_patient
-from tests.versions.conftest import World
+from tests.factories import RolesWorld, SplitPatients, make_frames, make_patient, make_video
 
 
 def flip(h: int, bits: list[int]) -> int:
@@ -92,26 +90,30 @@ def test_coverage_reports_idle_patients_empty_splits_and_missing_classes() -> No
     assert any(f.kind == "empty_split" and f.severity == "blocking" for f in blocking)
 
 
-def test_leakage_api_lists_a_near_duplicate_pair_with_both_frames(world: World) -> None:
-    train, test = world.frames["train"][0], world.frames["test"][1]
+def test_leakage_api_lists_a_near_duplicate_pair_with_both_frames(
+    roles_world: RolesWorld, splits: SplitPatients
+) -> None:
+    train, test = splits.frames["train"][0], splits.frames["test"][1]
     test.phash = f"{int(train.phash, 16) ^ 0b11:016x}"
     test.save()
-    data = world.client("annotator").get("/api/v1/projects/alpha/leakage/").json()
+    data = roles_world.client("annotator").get("/api/v1/projects/alpha/leakage/").json()
     dup = [f for f in data["findings"] if f["kind"] == "near_duplicate_frames"]
     assert dup
     assert dup[0]["pairs"] == [sorted([train.pk, test.pk])]
     assert data["blocking"] >= 1
-    assert world.client("outsider").get("/api/v1/projects/alpha/leakage/").status_code == 404
+    assert roles_world.client("outsider").get("/api/v1/projects/alpha/leakage/").status_code == 404
 
 
-def test_a_copied_video_under_a_second_patient_is_flagged_via_the_api(world: World) -> None:
-    source = world.frames["train"]
-    patient = make_patient(world.project, split="val")
-    video = make_video(world.project, patient)
+def test_a_copied_video_under_a_second_patient_is_flagged_via_the_api(
+    roles_world: RolesWorld, splits: SplitPatients
+) -> None:
+    source = splits.frames["train"]
+    patient = make_patient(roles_world.project, split="val")
+    video = make_video(roles_world.project, patient)
     for f, copy in zip(source, make_frames(video, 3), strict=True):
         copy.phash = f"{int(f.phash, 16) ^ (1 << 7):016x}"  # re-encoded: 1 bit off
         copy.save()
-    data = world.client("data_manager").get("/api/v1/projects/alpha/leakage/").json()
+    data = roles_world.client("data_manager").get("/api/v1/projects/alpha/leakage/").json()
     kinds = {f["kind"]: f for f in data["findings"]}
     assert kinds["same_video_content"]["videos"] == sorted([source[0].video_id, video.pk])
-    assert Video.objects.count() == 4
+    assert Video.objects.count() == 5  # roles_world's, one per split, and the copy

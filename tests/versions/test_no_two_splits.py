@@ -7,13 +7,22 @@ a freeze puts each patient in exactly one split."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import zipfile
 from typing import Any
 
+import cv2
+import numpy as np
+import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
-from datasets.models import DatasetVersion, Frame, Patient, Video
-from tests.versions.conftest import World, add_patient
+from annotator.models import Annotation
+from datasets.models import Frame, Patient, Video
+from datasets.versions.models import DatasetVersion
+from tests.factories import RolesWorld, SplitPatients, add_patient
 
 # Routes that write but cannot change which patient a frame belongs to, nor a patient's split
 # (frames have no split field and no route changes Frame.video or Video.patient).
@@ -30,8 +39,9 @@ UNRELATED = {
     ("post", "/api/v1/projects/{slug}/splits/kfold/"),
     ("post", "/api/v1/versions/{id}/exports/"),
 }
-# Annotator routes: shapes, reviews, proposals, label classes, video assignments.
+# Annotator routes: shapes, reviews, proposals, label classes, video assignments, queue claims.
 ANNOTATOR = {
+    ("post", "/api/v1/queue/next/"),
     ("put", "/api/v1/frames/{frame_id}/annotation/"),
     ("patch", "/api/v1/frames/{frame_id}/annotation/"),
     ("post", "/api/v1/frames/{frame_id}/annotation/review/"),
@@ -79,38 +89,46 @@ def invariant_holds() -> None:
         assert seen == {c: s for c, s in version.patients.items() if c in seen}
 
 
-def test_every_write_route_is_classified(world: World) -> None:
-    routes = write_routes(world.users["admin"])
+@pytest.mark.usefixtures("splits")
+def test_every_write_route_is_classified(roles_world: RolesWorld) -> None:
+    routes = write_routes(roles_world.users["admin"])
     unknown = routes - UNRELATED - ANNOTATOR - EXERCISED
     assert not unknown, f"classify these routes in {__file__}: {sorted(unknown)}"
 
 
-def test_split_routes_move_whole_patients_only(world: World) -> None:
-    dm = world.client("data_manager")
-    train, val = world.patients["train"], world.patients["val"]
-    assert (
-        dm.patch(f"/api/v1/patients/{train.pk}/", {"split": "test"}, format="json").status_code
-        == 200
-    )
+def test_split_routes_move_whole_patients_only(
+    roles_world: RolesWorld, splits: SplitPatients
+) -> None:
+    dm = roles_world.client("data_manager")
+    train, val = splits.patients["train"], splits.patients["val"]
+    r = dm.patch(f"/api/v1/patients/{train.pk}/", {"split": "test"}, format="json")
+    assert r.status_code == 200, r.json()
     invariant_holds()
-    dm.post(
+    r = dm.post(
         "/api/v1/projects/alpha/splits/move/",
         {"patients": [train.pk, val.pk], "split": "val"},
         format="json",
     )
+    assert r.status_code == 200, r.json()
     invariant_holds()
-    new = dm.post("/api/v1/patients/", {"project": "alpha", "split": "train"}, format="json").json()
-    add_patient(world.project, "unassigned", 2)
-    dm.post(
+    r = dm.post("/api/v1/patients/", {"project": "alpha", "split": "train"}, format="json")
+    assert r.status_code == 201, r.json()
+    new = r.json()
+    add_patient(roles_world.project, "unassigned", 2)
+    r = dm.post(
         "/api/v1/projects/alpha/splits/auto-assign/",
         {"apply": True, "include_assigned": True},
         format="json",
     )
+    assert r.status_code == 200, r.json()
+    assert r.json()["applied"]
     invariant_holds()
     v1 = dm.post("/api/v1/projects/alpha/versions/", {"override_reason": "test"}, format="json")
-    assert v1.status_code == 201
-    dm.patch(f"/api/v1/patients/{train.pk}/", {"split": "train"}, format="json")
-    dm.post("/api/v1/projects/alpha/versions/", {"override_reason": "test"}, format="json")
+    assert v1.status_code == 201, v1.json()
+    r = dm.patch(f"/api/v1/patients/{train.pk}/", {"split": "train"}, format="json")
+    assert r.status_code == 200, r.json()
+    v2 = dm.post("/api/v1/projects/alpha/versions/", {"override_reason": "test"}, format="json")
+    assert v2.status_code == 201, v2.json()
     invariant_holds()
     assert dm.delete(f"/api/v1/patients/{new['id']}/").status_code == 204
     # The old version still holds the train patient in the split it had then.
@@ -120,13 +138,63 @@ def test_split_routes_move_whole_patients_only(world: World) -> None:
     }
 
 
-def test_the_same_video_cannot_be_uploaded_under_a_second_patient(world: World) -> None:
-    dm = world.client("data_manager")
-    video = Video.objects.filter(patient=world.patients["train"]).first()
-    body = {"patient": world.patients["test"].pk, "size_bytes": 10, "sha256": video.sha256}
+def test_the_same_video_cannot_be_uploaded_under_a_second_patient(
+    roles_world: RolesWorld, splits: SplitPatients
+) -> None:
+    dm = roles_world.client("data_manager")
+    video = Video.objects.filter(patient=splits.patients["train"]).first()
+    body = {"patient": splits.patients["test"].pk, "size_bytes": 10, "sha256": video.sha256}
     r = dm.post("/api/v1/uploads/", body, format="json")
     assert r.status_code in (400, 409), r.json()
     invariant_holds()
+    # Without a declared hash the copy is found when the chunks are joined.
+    data = b"the same file under two patients " * 64
+    r = upload(dm, splits.patients["train"], data)
+    assert r.status_code == 201, r.json()
+    r = upload(dm, splits.patients["test"], data)
+    assert r.status_code == 409, r.json()
+    assert Video.objects.filter(sha256=hashlib.sha256(data).hexdigest()).count() == 1
+    invariant_holds()
+
+
+def upload(client: APIClient, patient: Patient, data: bytes) -> Any:
+    """Start an upload with no declared hash, send `data` as its one chunk, complete it."""
+    r = client.post("/api/v1/uploads/", {"patient": patient.pk, "size_bytes": len(data)})
+    assert r.status_code == 201, r.json()
+    assert r.json()["chunk_count"] == 1
+    chunk = client.put(
+        f"/api/v1/uploads/{r.json()['id']}/chunks/0/",
+        data=data,
+        content_type="application/octet-stream",
+        HTTP_X_CHUNK_SHA256=hashlib.sha256(data).hexdigest(),
+    )
+    assert chunk.status_code == 200, chunk.json()
+    return client.post(f"/api/v1/uploads/{r.json()['id']}/complete/")
+
+
+@pytest.mark.usefixtures("splits")
+def test_imported_annotations_land_on_the_matched_frames_only(roles_world: RolesWorld) -> None:
+    patient, frames = add_patient(roles_world.project, "unassigned", 2, approved=0)
+    mask = np.zeros((48, 64), np.uint8)
+    mask[8:20, 8:20] = 1
+    png = cv2.imencode(".png", mask)[1].tobytes()
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in frames:
+            zf.writestr(f"masks/frame_{f.index:06d}.png", png)
+    archive.seek(0)
+    archive.name = "import.zip"
+    body = {"file": archive, "annotation_format": "masks", "match": "index"}
+    body["video"] = frames[0].video_id
+    r = roles_world.client("data_manager").post(
+        "/api/v1/projects/alpha/imports/", body, format="multipart"
+    )
+    assert r.status_code == 200, r.json()
+    assert r.json()["imported"] == 2
+    imported = Annotation.objects.filter(frame__video__patient=patient)
+    assert set(imported.values_list("frame_id", flat=True)) == {f.pk for f in frames}
+    invariant_holds()
+    assert Patient.objects.get(pk=patient.pk).split == "unassigned"
 
 
 def test_a_split_is_never_stored_outside_the_patient() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from datasets.versions.splitting import PatientLoad, auto_assign, kfold, split_totals
+from datasets.versions.core.splitting import PatientLoad, auto_assign, kfold, split_totals
 
 
 def loads(counts: list[int], split: str = "unassigned") -> list[PatientLoad]:

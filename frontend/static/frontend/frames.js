@@ -16,12 +16,24 @@ function clock(ms) {
 }
 
 function frameCard(frame) {
-  const reason = { blur: "blurry", duplicate: "near-duplicate", manual: "excluded by hand" }[frame.exclusion_reason] || "";
-  const caption = el("figcaption", {}, el("span", {}, `#${frame.index} · ${clock(frame.timestamp_ms)}`),
-    el("span", { title: "sharpness (variance of Laplacian)" }, frame.sharpness.toFixed(0)));
-  const card = el("figure", { class: frame.excluded ? "excluded" : "", dataset: { frame: frame.id } },
-    el("a", { href: `/frames/${frame.id}/edit/`, title: "open in the editor" },
-      el("img", { src: frame.thumb_url, loading: "lazy", alt: `frame ${frame.index}` })), caption);
+  const reason =
+    { blur: "blurry", duplicate: "near-duplicate", manual: "excluded by hand" }[frame.exclusion_reason] || "";
+  const caption = el(
+    "figcaption",
+    {},
+    el("span", {}, `#${frame.index} · ${clock(frame.timestamp_ms)}`),
+    el("span", { title: "sharpness (variance of Laplacian)" }, frame.sharpness.toFixed(0)),
+  );
+  const card = el(
+    "figure",
+    { class: frame.excluded ? "excluded" : "", dataset: { frame: frame.id } },
+    el(
+      "a",
+      { href: `/frames/${frame.id}/edit/`, title: "open in the editor" },
+      el("img", { src: frame.thumb_url, loading: "lazy", alt: `frame ${frame.index}` }),
+    ),
+    caption,
+  );
   if (reason) caption.append(el("span", { class: "split" }, reason));
   if (canWrite) {
     const button = el("button", { type: "button", class: "link-dark" }, frame.excluded ? "Include" : "Exclude");
@@ -36,9 +48,15 @@ function frameCard(frame) {
 }
 
 async function loadFrames(reset) {
-  if (reset) { offset = 0; grid.replaceChildren(); }
+  if (reset) {
+    offset = 0;
+    grid.replaceChildren();
+  }
   const showExcluded = document.getElementById("show-excluded").checked;
-  const data = await api("GET", `/api/v1/frames/?video=${videoId}&include_excluded=${showExcluded}&limit=${PAGE}&offset=${offset}`);
+  const data = await api(
+    "GET",
+    `/api/v1/frames/?video=${videoId}&include_excluded=${showExcluded}&limit=${PAGE}&offset=${offset}`,
+  );
   grid.append(...data.results.map(frameCard));
   offset += data.results.length;
   document.getElementById("more").hidden = !data.next;
@@ -52,18 +70,24 @@ async function loadCounts() {
 
 function describe(v) {
   const parts = [`status: ${v.status}`];
-  if (v.codec) parts.push(`${v.codec} ${v.width}x${v.height}`, `${Number(v.fps).toFixed(2)} fps${v.variable_fps ? " (variable)" : ""}`,
-    `${v.duration_s.toFixed(1)} s`, `${v.frame_count} frames`);
+  if (v.codec)
+    parts.push(
+      `${v.codec} ${v.width}x${v.height}`,
+      `${Number(v.fps).toFixed(2)} fps${v.variable_fps ? " (variable)" : ""}`,
+      `${v.duration_s.toFixed(1)} s`,
+      `${v.frame_count} frames`,
+    );
   if (v.rotation) parts.push(`rotated ${v.rotation}°`);
   if (v.error) parts.push(`error: ${v.error}`);
   return parts.join(" · ");
 }
 
 async function refresh() {
-  const previous = video && video.status;
+  const previous = video?.status;
   video = await api("GET", `/api/v1/videos/${videoId}/`);
   document.getElementById("summary").textContent = describe(video);
-  const busy = ["uploaded", "probing", "extracting"].includes(video.status) && ["queued", "running"].includes(video.job_status);
+  const busy =
+    ["uploaded", "probing", "extracting"].includes(video.status) && ["queued", "running"].includes(video.job_status);
   document.getElementById("progress-line").hidden = !busy;
   if (busy) {
     const bar = document.getElementById("progress");
@@ -100,4 +124,6 @@ function setupForm() {
 document.getElementById("show-excluded").addEventListener("change", () => loadFrames(true));
 document.getElementById("more").addEventListener("click", () => loadFrames(false));
 setupForm();
-refresh().then(() => loadFrames(true)).then(loadCounts);
+refresh()
+  .then(() => loadFrames(true))
+  .then(loadCounts);

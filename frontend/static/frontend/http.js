@@ -1,4 +1,7 @@
-// Small fetch helpers shared by the pages: CSRF header, JSON, clear error messages.
+// The one fetch client of the pages and the editor: session cookie + CSRF header, JSON in and
+// out, ETag/If-Match, clear error messages. Also el(), a small DOM builder (text never as HTML).
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -7,14 +10,26 @@ export function csrfToken() {
 
 export class ApiError extends Error {
   constructor(status, body) {
-    super((body && (body.detail || JSON.stringify(body))) || `HTTP ${status}`);
+    super(body?.detail || (body ? JSON.stringify(body) : "") || `HTTP ${status}`);
     this.status = status;
     this.body = body;
   }
 }
 
-export async function api(method, url, { json, body, headers = {} } = {}) {
-  const init = { method, headers: { "X-CSRFToken": csrfToken(), ...headers }, credentials: "same-origin" };
+export function parseBody(text) {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return { detail: text.slice(0, 300) };
+  }
+}
+
+// -> {status, ok, data, etag}. HTTP errors do not throw (the caller reads status); network
+// errors do. `json` is sent as JSON, `body` as is; `ifMatch` is a version number.
+export async function request(method, url, { json, body, headers = {}, ifMatch } = {}) {
+  const init = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin" };
+  if (!SAFE_METHODS.has(method)) init.headers["X-CSRFToken"] = csrfToken();
+  if (ifMatch !== undefined) init.headers["If-Match"] = `"${ifMatch}"`;
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(json);
@@ -22,11 +37,15 @@ export async function api(method, url, { json, body, headers = {} } = {}) {
     init.body = body;
   }
   const response = await fetch(url, init);
-  const text = await response.text();
-  let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch { data = { detail: text.slice(0, 300) }; }
-  if (!response.ok) throw new ApiError(response.status, data);
-  return data;
+  const text = response.status === 204 ? "" : await response.text();
+  return { status: response.status, ok: response.ok, data: parseBody(text), etag: response.headers.get("ETag") };
+}
+
+// The response's JSON; throws ApiError unless 2xx.
+export async function api(method, url, options) {
+  const r = await request(method, url, options);
+  if (!r.ok) throw new ApiError(r.status, r.data);
+  return r.data;
 }
 
 export function el(tag, attrs = {}, ...children) {

@@ -1,6 +1,6 @@
 // Resumable chunked upload of patient videos, and live status of the patient's videos.
 // File names stay in the browser: the server receives only sizes, bytes and checksums.
-import { api, ApiError, el } from "./http.js";
+import { ApiError, api, el } from "./http.js";
 
 const PARALLEL = 3;
 const MAX_TRIES = 8;
@@ -23,7 +23,9 @@ async function openSession(patient, file) {
     try {
       const session = await api("GET", `/api/v1/uploads/${known}/`);
       if (session.status === "open") return session;
-    } catch (error) { /* expired or gone: start again */ }
+    } catch {
+      // expired or gone: start again
+    }
   }
   const session = await api("POST", "/api/v1/uploads/", { json: { patient: Number(patient), size_bytes: file.size } });
   localStorage.setItem(key, session.id);
@@ -38,7 +40,8 @@ async function putChunk(session, file, index) {
   for (let attempt = 1; ; attempt++) {
     try {
       await api("PUT", `/api/v1/uploads/${session.id}/chunks/${index}/`, {
-        body: buffer, headers: { "Content-Type": "application/octet-stream", "X-Chunk-SHA256": digest },
+        body: buffer,
+        headers: { "Content-Type": "application/octet-stream", "X-Chunk-SHA256": digest },
       });
       return buffer.byteLength;
     } catch (error) {
@@ -55,7 +58,10 @@ async function uploadFile(patient, file, row) {
   const session = await openSession(patient, file);
   const done = new Set(session.received);
   const todo = [...Array(session.chunk_count).keys()].filter((i) => !done.has(i));
-  let sent = session.received.reduce((sum, i) => sum + Math.min(session.chunk_size, file.size - i * session.chunk_size), 0);
+  let sent = session.received.reduce(
+    (sum, i) => sum + Math.min(session.chunk_size, file.size - i * session.chunk_size),
+    0,
+  );
   bar.max = file.size;
   bar.value = sent;
   text.textContent = done.size ? "resuming…" : "uploading…";
@@ -78,10 +84,13 @@ async function uploadFile(patient, file, row) {
 }
 
 function addRow(list, file) {
-  const row = el("li", { class: "upload" },
+  const row = el(
+    "li",
+    { class: "upload" },
     el("span", { class: "name" }, file.name),
     el("progress", { max: "1", value: "0" }),
-    el("span", { "data-role": "state" }, "waiting"));
+    el("span", { "data-role": "state" }, "waiting"),
+  );
   list.append(row);
   return row;
 }
@@ -105,7 +114,10 @@ function setupUpload() {
   };
   input.addEventListener("change", () => start([...input.files]));
   const zone = panel.querySelector(".dropzone");
-  zone.addEventListener("dragover", (event) => { event.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    zone.classList.add("over");
+  });
   zone.addEventListener("dragleave", () => zone.classList.remove("over"));
   zone.addEventListener("drop", (event) => {
     event.preventDefault();
@@ -115,17 +127,34 @@ function setupUpload() {
 }
 
 function videoRow(video) {
-  const status = el("td", {}, el("span", { class: `status status-${video.status}`, "data-role": "status" }, video.status));
+  const status = el(
+    "td",
+    {},
+    el("span", { class: `status status-${video.status}`, "data-role": "status" }, video.status),
+  );
   if (video.error) status.append(el("div", { class: "error", "data-role": "error" }, video.error));
   if (["uploaded", "probing", "extracting"].includes(video.status)) {
-    status.append(el("progress", { max: String(video.frames_expected || 1), value: String(video.frames_done), "data-role": "progress" }));
+    status.append(
+      el("progress", {
+        max: String(video.frames_expected || 1),
+        value: String(video.frames_done),
+        "data-role": "progress",
+      }),
+    );
   }
-  const format = video.codec ? `${video.codec} ${video.width}x${video.height} @ ${Number(video.fps).toFixed(2)}${video.variable_fps ? " (VFR)" : ""}` : "";
-  return el("tr", { dataset: { video: video.id } },
-    el("td", {}, `#${video.id}`), status, el("td", {}, format),
+  const format = video.codec
+    ? `${video.codec} ${video.width}x${video.height} @ ${Number(video.fps).toFixed(2)}${video.variable_fps ? " (VFR)" : ""}`
+    : "";
+  return el(
+    "tr",
+    { dataset: { video: video.id } },
+    el("td", {}, `#${video.id}`),
+    status,
+    el("td", {}, format),
     el("td", {}, video.duration_s ? `${video.duration_s.toFixed(1)} s` : ""),
     el("td", { "data-role": "frames" }, video.frames_done),
-    el("td", {}, el("a", { href: `/videos/${video.id}/frames/` }, "Frames")));
+    el("td", {}, el("a", { href: `/videos/${video.id}/frames/` }, "Frames")),
+  );
 }
 
 async function refreshVideos() {
@@ -140,7 +169,11 @@ async function refreshVideos() {
 
 async function poll() {
   let busy = false;
-  try { busy = await refreshVideos(); } catch (error) { /* keep the last view */ }
+  try {
+    busy = await refreshVideos();
+  } catch {
+    // keep the last view
+  }
   setTimeout(poll, busy ? 1500 : 5000);
 }
 

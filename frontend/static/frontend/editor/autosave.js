@@ -57,7 +57,7 @@ export class Autosave {
     let res;
     try {
       res = await api.save(this.frameId, this.version, body);
-    } catch (err) {
+    } catch {
       this.setState("error", "Network error; will retry.");
       this.timer = setTimeout(() => this.flush({ status }), 3000);
       return false;
@@ -75,8 +75,8 @@ export class Autosave {
       this.onConflict(res.data.current);
       return false;
     }
-    const problems = (res.data && res.data.problems) || [];
-    const detail = (res.data && res.data.detail) || `HTTP ${res.status}`;
+    const problems = res.data?.problems || [];
+    const detail = res.data?.detail || `HTTP ${res.status}`;
     this.setState("error", problems.length ? problems.join("; ") : detail);
     return false;
   }

@@ -1,21 +1,34 @@
 // Pointer and keyboard -> model commands and view changes. Tools: select (drag vertex, insert on
 // edge, move polygon), polygon (clicks or freehand), hole, brush, eraser. No fetch() here: what
-// needs the server goes through `actions` (main.js).
+// needs the server goes through `actions` (commands.js).
 
-import {
-  clampPoint,
-  dist2,
-  nearestEdge,
-  nearestVertex,
-  pointInPolygon,
-  screenToImage,
-  simplify,
-} from "./geometry.js";
+import { clampPoint, dist2, nearestEdge, nearestVertex, pointInPolygon, screenToImage, simplify } from "./geometry.js";
 
 const HIT_PX = 7; // hit tolerance in screen pixels
 const FREEHAND_PX = 5; // drag further than this after the first point: freehand
 const READ_ONLY_KEYS = new Set(["f", "1", "+", "-", "a", "d", "arrowleft", "arrowright", "q", "?", " ", "escape"]);
 const KEY_TOOLS = { v: "select", n: "polygon", h: "hole", b: "brush", e: "eraser" };
+const zoomAtCentre = (c, factor) => c.view.zoomAt(factor, c.stage.clientWidth / 2, c.stage.clientHeight / 2);
+// Keys without modifiers -> what they do to the controller `c`.
+const SHORTCUTS = {
+  f: (c) => c.view.fit(),
+  1: (c) => c.view.actualSize(),
+  "+": (c) => zoomAtCentre(c, 1.25),
+  "-": (c) => zoomAtCentre(c, 0.8),
+  "[": (c) => c.actions.brushSize(-2),
+  "]": (c) => c.actions.brushSize(2),
+  a: (c) => c.actions.prev(),
+  arrowleft: (c) => c.actions.prev(),
+  d: (c) => c.actions.next(),
+  arrowright: (c) => c.actions.next(),
+  s: (c) => c.actions.submit(),
+  q: (c) => c.actions.queueNext(),
+  x: (c) => c.actions.notVisible(),
+  p: (c) => c.actions.acceptPrediction(),
+  c: (c) => c.actions.copyPrevious(),
+  g: (c) => c.actions.propagate(),
+  "?": (c) => c.actions.help(),
+};
 
 export class Controller {
   constructor({ stage, view, model, actions, currentLabel, colorOf }) {
@@ -45,7 +58,12 @@ export class Controller {
   scene() {
     const brush =
       this.tool === "brush" || this.tool === "eraser"
-        ? { points: this.brushPoints || [], radius: this.brushRadius, erase: this.tool === "eraser", cursor: this.cursor }
+        ? {
+            points: this.brushPoints || [],
+            radius: this.brushRadius,
+            erase: this.tool === "eraser",
+            cursor: this.cursor,
+          }
         : null;
     return {
       polygons: this.model.polygons,
@@ -71,11 +89,11 @@ export class Controller {
   point(e) {
     const r = this.stage.getBoundingClientRect();
     const s = [e.clientX - r.left, e.clientY - r.top];
-    return { screen: s, image: clampPoint(screenToImage(this.view.view, s), this.model.width, this.model.height) };
+    return { screen: s, image: clampPoint(screenToImage(this.view.viewport, s), this.model.width, this.model.height) };
   }
 
   tol() {
-    return HIT_PX / this.view.view.scale;
+    return HIT_PX / this.view.viewport.scale;
   }
 
   down(e) {
@@ -187,7 +205,7 @@ export class Controller {
   finishDraft(freehand) {
     let ring = this.draft;
     this.draft = [];
-    if (freehand) ring = simplify(ring, 1.5 / this.view.view.scale);
+    if (freehand) ring = simplify(ring, 1.5 / this.view.viewport.scale);
     if (ring.length < 3) return this.view.requestRender();
     const m = this.model;
     if (this.tool === "hole") {
@@ -221,50 +239,47 @@ export class Controller {
     const k = e.key.toLowerCase();
     const ctrl = e.ctrlKey || e.metaKey;
     if (this.readOnly && (ctrl || !READ_ONLY_KEYS.has(k))) return;
-    if (ctrl && k === "z") {
+    if (ctrl) return this.ctrlKey(e, k);
+    if (e.altKey || this.editKey(e)) return;
+    if (KEY_TOOLS[k]) return this.setTool(KEY_TOOLS[k]);
+    if (SHORTCUTS[k]) {
       e.preventDefault();
-      if (e.shiftKey) this.model.redo();
-      else this.model.undo();
-      return;
+      SHORTCUTS[k](this);
     }
-    if (ctrl && k === "y") return e.preventDefault(), this.model.redo();
-    if (ctrl && k === "s") return e.preventDefault(), this.actions.saveNow();
-    if (ctrl || e.altKey) return;
+  }
+
+  // Ctrl (or Cmd) + Z, Shift+Z, Y, S.
+  ctrlKey(e, k) {
+    if (k === "z" || k === "y") {
+      e.preventDefault();
+      if (k === "y" || e.shiftKey) this.model.redo();
+      else this.model.undo();
+    } else if (k === "s") {
+      e.preventDefault();
+      this.actions.saveNow();
+    }
+  }
+
+  // Space (pan), Enter, Escape, Backspace, Delete; true when the key was handled.
+  editKey(e) {
     if (e.key === " ") {
       this.spaceDown = true;
-      return e.preventDefault();
-    }
-    if (e.key === "Enter" && this.draft.length >= 3) return this.finishDraft(false);
-    if (e.key === "Escape") {
+      e.preventDefault();
+    } else if (e.key === "Enter" && this.draft.length >= 3) {
+      this.finishDraft(false);
+    } else if (e.key === "Escape") {
       this.draft = [];
       this.model.select(null);
-      return this.actions.escape();
-    }
-    if (e.key === "Backspace" && this.draft.length) return this.draft.pop(), this.view.requestRender();
-    if (e.key === "Delete" || e.key === "Backspace") return e.preventDefault(), this.deleteSelection();
-    if (KEY_TOOLS[k]) return this.setTool(KEY_TOOLS[k]);
-    const simple = {
-      f: () => this.view.fit(),
-      1: () => this.view.actualSize(),
-      "+": () => this.view.zoomAt(1.25, this.stage.clientWidth / 2, this.stage.clientHeight / 2),
-      "-": () => this.view.zoomAt(0.8, this.stage.clientWidth / 2, this.stage.clientHeight / 2),
-      "[": () => this.actions.brushSize(-2),
-      "]": () => this.actions.brushSize(2),
-      a: () => this.actions.prev(),
-      arrowleft: () => this.actions.prev(),
-      d: () => this.actions.next(),
-      arrowright: () => this.actions.next(),
-      s: () => this.actions.submit(),
-      q: () => this.actions.queueNext(),
-      x: () => this.actions.notVisible(),
-      p: () => this.actions.acceptPrediction(),
-      c: () => this.actions.copyPrevious(),
-      g: () => this.actions.propagate(),
-      "?": () => this.actions.help(),
-    };
-    if (simple[k]) {
+      this.actions.escape();
+    } else if (e.key === "Backspace" && this.draft.length) {
+      this.draft.pop();
+      this.view.requestRender();
+    } else if (e.key === "Delete" || e.key === "Backspace") {
       e.preventDefault();
-      simple[k]();
+      this.deleteSelection();
+    } else {
+      return false;
     }
+    return true;
   }
 }

@@ -144,7 +144,7 @@ export function toApiShapes(polygons, labelOrder) {
     if (!byLabel.has(poly.label)) byLabel.set(poly.label, []);
     byLabel.get(poly.label).push(poly.rings.map((r) => r.map((p) => [round2(p[0]), round2(p[1])])));
   }
-  const order = labelOrder && labelOrder.length ? labelOrder : [...byLabel.keys()];
+  const order = labelOrder?.length ? labelOrder : [...byLabel.keys()];
   const extra = [...byLabel.keys()].filter((l) => !order.includes(l));
   return [...order, ...extra]
     .filter((label) => byLabel.has(label))

@@ -68,7 +68,10 @@ export class EditorModel {
   }
 
   toShapes() {
-    return toApiShapes(this.polygons, this.labels.map((l) => l.name));
+    return toApiShapes(
+      this.polygons,
+      this.labels.map((l) => l.name),
+    );
   }
 
   polygon(id) {
@@ -114,7 +117,7 @@ export class EditorModel {
   end() {
     const pending = this._pending;
     this._pending = null;
-    if (pending && pending.moved) this._pushUndo(pending.name, pending.snap);
+    if (pending?.moved) this._pushUndo(pending.name, pending.snap);
     else if (pending) this._emit("select");
   }
 
@@ -188,7 +191,7 @@ export class EditorModel {
   // Deleting below 3 vertices removes the ring (a hole), or the polygon (its outer ring).
   deleteVertex(id, ring, index) {
     const poly = this.polygon(id);
-    if (!poly || !poly.rings[ring]) return false;
+    if (!poly?.rings[ring]) return false;
     return this.change("delete vertex", () => {
       const r = poly.rings[ring];
       r.splice(index, 1);

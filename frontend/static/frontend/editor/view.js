@@ -14,7 +14,7 @@ export class View {
     this.width = width;
     this.height = height;
     this.getScene = getScene;
-    this.view = { scale: 1, x: 0, y: 0 };
+    this.viewport = { scale: 1, x: 0, y: 0 };
     this.opacity = 0.35;
     this.layers = { mine: true, prediction: true };
     this.frameTimes = []; // ms per render, read by the browser test
@@ -39,7 +39,7 @@ export class View {
   }
 
   setView(v) {
-    this.view = v;
+    this.viewport = v;
     this.img.style.transform = `translate(${v.x}px, ${v.y}px) scale(${v.scale})`;
     this.img.classList.toggle("pixelated", v.scale >= 3);
     this.requestRender();
@@ -50,15 +50,15 @@ export class View {
   }
 
   actualSize() {
-    this.zoomAt(1 / this.view.scale, this.stage.clientWidth / 2, this.stage.clientHeight / 2);
+    this.zoomAt(1 / this.viewport.scale, this.stage.clientWidth / 2, this.stage.clientHeight / 2);
   }
 
   zoomAt(factor, sx, sy) {
-    this.setView(zoomAround(this.view, factor, sx, sy));
+    this.setView(zoomAround(this.viewport, factor, sx, sy));
   }
 
   panBy(dx, dy) {
-    this.setView({ ...this.view, x: this.view.x + dx, y: this.view.y + dy });
+    this.setView({ ...this.viewport, x: this.viewport.x + dx, y: this.viewport.y + dy });
   }
 
   requestRender() {
@@ -76,7 +76,7 @@ export class View {
   render(scene) {
     const ctx = this.ctx;
     const dpr = window.devicePixelRatio || 1;
-    const { scale, x, y } = this.view;
+    const { scale, x, y } = this.viewport;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * x, dpr * y);
@@ -92,7 +92,7 @@ export class View {
       const sel = scene.polygons.find((p) => p.id === scene.selected);
       if (sel) this._handles(sel, scene.selectedVertex, px);
     }
-    if (scene.draft && scene.draft.length) this._draft(scene.draft, scene.cursor, px);
+    if (scene.draft?.length) this._draft(scene.draft, scene.cursor, px);
     if (scene.brush) this._brush(scene.brush, px);
   }
 

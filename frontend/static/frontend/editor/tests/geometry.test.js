@@ -1,10 +1,20 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 
 import * as g from "../geometry.js";
 
-const square = [[0, 0], [10, 0], [10, 10], [0, 10]];
-const hole = [[2, 2], [4, 2], [4, 4], [2, 4]];
+const square = [
+  [0, 0],
+  [10, 0],
+  [10, 10],
+  [0, 10],
+];
+const hole = [
+  [2, 2],
+  [4, 2],
+  [4, 4],
+  [2, 4],
+];
 
 test("pointInPolygon respects holes", () => {
   assert.equal(g.pointInPolygon([5, 5], [square, hole]), true);
@@ -24,7 +34,11 @@ test("simplify keeps corners and drops collinear points", () => {
   const line = [];
   for (let i = 0; i <= 10; i++) line.push([i, 0]);
   for (let i = 1; i <= 10; i++) line.push([10, i]);
-  assert.deepEqual(g.simplify(line, 0.5), [[0, 0], [10, 0], [10, 10]]);
+  assert.deepEqual(g.simplify(line, 0.5), [
+    [0, 0],
+    [10, 0],
+    [10, 10],
+  ]);
 });
 
 test("zoomAround keeps the point under the cursor fixed and clamps scale", () => {
@@ -47,8 +61,31 @@ test("fitView centres the image", () => {
 test("api shapes round-trip through editor polygons, grouped per label", () => {
   let id = 0;
   const shapes = [
-    { label: "facial_nerve", polygons: [[square, hole], [[[20, 20], [30, 20], [25, 30]]]] },
-    { label: "artery", polygons: [[[[40, 40], [50, 40], [45, 50]]]] },
+    {
+      label: "facial_nerve",
+      polygons: [
+        [square, hole],
+        [
+          [
+            [20, 20],
+            [30, 20],
+            [25, 30],
+          ],
+        ],
+      ],
+    },
+    {
+      label: "artery",
+      polygons: [
+        [
+          [
+            [40, 40],
+            [50, 40],
+            [45, 50],
+          ],
+        ],
+      ],
+    },
   ];
   const polys = g.fromApiShapes(shapes, () => ++id);
   assert.equal(polys.length, 3);

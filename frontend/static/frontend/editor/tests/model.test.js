@@ -1,9 +1,13 @@
-import { test } from "node:test";
 import assert from "node:assert/strict";
+import { test } from "node:test";
 
 import { EditorModel } from "../model.js";
 
-const tri = [[0, 0], [10, 0], [5, 8]];
+const tri = [
+  [0, 0],
+  [10, 0],
+  [5, 8],
+];
 const labels = [{ name: "facial_nerve", value: 1, color: "#ff0" }];
 
 function model() {
@@ -16,12 +20,25 @@ test("every operation is undoable and redoable", () => {
   m.insertVertex(id, 0, 0, [5, 0]);
   assert.equal(m.polygon(id).rings[0].length, 4);
   m.deleteVertex(id, 0, 2);
-  assert.deepEqual(m.polygon(id).rings[0], [[0, 0], [5, 0], [5, 8]]);
-  m.addHole(id, [[4, 1], [5, 1], [5, 2]]);
+  assert.deepEqual(m.polygon(id).rings[0], [
+    [0, 0],
+    [5, 0],
+    [5, 8],
+  ]);
+  m.addHole(id, [
+    [4, 1],
+    [5, 1],
+    [5, 2],
+  ]);
   assert.equal(m.polygon(id).rings.length, 2);
   m.undo(); // hole
   m.undo(); // delete vertex
-  assert.deepEqual(m.polygon(id).rings[0], [[0, 0], [5, 0], [10, 0], [5, 8]]);
+  assert.deepEqual(m.polygon(id).rings[0], [
+    [0, 0],
+    [5, 0],
+    [10, 0],
+    [5, 8],
+  ]);
   m.undo(); // insert
   assert.deepEqual(m.polygon(id).rings[0], tri);
   m.redo();
@@ -67,8 +84,17 @@ test("a new operation clears the redo stack; revision marks every change", () =>
 
 test("deleting a vertex of a triangle removes the polygon, of a triangular hole the hole", () => {
   const m = model();
-  const id = m.addPolygon("facial_nerve", [[0, 0], [20, 0], [20, 20], [0, 20]]);
-  m.addHole(id, [[5, 5], [6, 5], [6, 6]]);
+  const id = m.addPolygon("facial_nerve", [
+    [0, 0],
+    [20, 0],
+    [20, 20],
+    [0, 20],
+  ]);
+  m.addHole(id, [
+    [5, 5],
+    [6, 5],
+    [6, 6],
+  ]);
   m.deleteVertex(id, 1, 0);
   assert.equal(m.polygon(id).rings.length, 1);
   const t = m.addPolygon("facial_nerve", tri);

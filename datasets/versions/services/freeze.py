@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import transaction
 from django.db.models import F, Max
@@ -13,11 +13,13 @@ from django.db.models import F, Max
 from annotator.models import AnnotationRevision, AnnotationStatus
 from annotator.selectors import label_classes_of
 from config.exceptions import ApplicationError, Conflict
-from datasets.models import DatasetVersion, DatasetVersionItem, Patient, Project
+from datasets.layout import SPLITS
+from datasets.models import Patient, Project
 from datasets.services.audit import audit_record
-from datasets.versions.checks import blocking, leakage_findings
-from datasets.versions.shapes import label_areas, labels_present
-from datasets.versions.splitting import SPLITS
+from datasets.users import User
+from datasets.versions.core.shapes import label_areas, labels_present
+from datasets.versions.models import DatasetVersion, DatasetVersionItem
+from datasets.versions.services.leakage import blocking, leakage_findings
 
 
 def export_classes(*, project: Project) -> list[dict[str, Any]]:
@@ -32,7 +34,22 @@ def content_checksum(classes: list[dict[str, Any]], items: list[tuple[int, int, 
     return hashlib.sha256(json.dumps(body, separators=(",", ":")).encode()).hexdigest()
 
 
-def _snapshot_rows(project: Project) -> list[dict[str, Any]]:
+class SnapshotRow(TypedDict):
+    """One approved revision of the dataset as `_snapshot_rows` reads it."""
+
+    id: int  # the revision
+    shapes: list[dict[str, Any]]
+    frame_id: int
+    video_id: int
+    frame_index: int
+    width: int
+    height: int
+    patient_id: int
+    patient_code: str
+    split: str
+
+
+def _snapshot_rows(project: Project) -> list[SnapshotRow]:
     """One consistent read of every approved revision now in the dataset (one statement)."""
     return list(
         AnnotationRevision.objects.filter(
@@ -58,7 +75,7 @@ def _snapshot_rows(project: Project) -> list[dict[str, Any]]:
     )
 
 
-def version_stats(rows: list[dict[str, Any]], classes: list[dict[str, Any]]) -> dict[str, Any]:
+def version_stats(rows: list[SnapshotRow], classes: list[dict[str, Any]]) -> dict[str, Any]:
     """Per split and per patient: frames, frames showing each class, and area shares."""
     names = [c["name"] for c in classes]
     empty = {"patients": 0, "videos": 0, "frames": 0}
@@ -98,7 +115,7 @@ def version_stats(rows: list[dict[str, Any]], classes: list[dict[str, Any]]) -> 
 
 
 def version_freeze(
-    *, project: Project, by: Any, name: str = "", override_reason: str = ""
+    *, project: Project, by: User, name: str = "", override_reason: str = ""
 ) -> DatasetVersion:
     """Snapshot the approved annotations, frames and splits of `project` as a new version.
 
@@ -153,20 +170,20 @@ def version_freeze(
     return version
 
 
-def _row_items(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+def _row_items(rows: list[SnapshotRow]) -> list[tuple[int, int, str, str]]:
     return [(r["frame_id"], r["id"], r["patient_code"], r["split"]) for r in rows]
 
 
 def _save_version(
     project: Project,
-    by: Any,
+    by: User,
     name: str,
     checksum: str,
     classes: list,
     stats: dict,
     findings: list,
     override_reason: str,
-    rows: list[dict[str, Any]],
+    rows: list[SnapshotRow],
 ) -> DatasetVersion:
     number = (DatasetVersion.objects.filter(project=project).aggregate(n=Max("number"))["n"]) or 0
     version = DatasetVersion(

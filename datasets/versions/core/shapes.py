@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 
-def ring_area(ring: Iterable[Iterable[float]]) -> float:
+def ring_area(ring: Iterable[Sequence[float]]) -> float:
     pts = [(float(p[0]), float(p[1])) for p in ring]
     if len(pts) < 3:
         return 0.0

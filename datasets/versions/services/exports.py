@@ -5,26 +5,31 @@ from __future__ import annotations
 import tempfile
 import traceback
 from pathlib import Path
-from typing import Any
 
 from django.db import transaction
 
-from config.exceptions import ApplicationError
-from datasets.models import DatasetExport, DatasetVersion, ExportFormat
+from config.exceptions import ApplicationError, Conflict
+from datasets.models import JobKind
 from datasets.services import jobs as job_services
 from datasets.services.audit import audit_record
 from datasets.services.storage import file_sha256, storage_put_file
-from datasets.versions.exporters import ExportCancelled, export_filename, export_write
+from datasets.users import User
+from datasets.versions.models import DatasetExport, DatasetVersion, ExportFormat
+from datasets.versions.services.export_writer import (
+    ExportCancelled,
+    export_filename,
+    export_write,
+)
 
 
 @transaction.atomic
-def export_request(*, version: DatasetVersion, fmt: str, by: Any) -> DatasetExport:
+def export_request(*, version: DatasetVersion, fmt: str, by: User) -> DatasetExport:
     if fmt not in ExportFormat.values:
         raise ApplicationError(
             f"Unknown export format '{fmt}'. Use one of: {', '.join(ExportFormat.values)}."
         )
     job = job_services.job_create(
-        kind="dataset_export", project=version.project, created_by=by, params={}
+        kind=JobKind.DATASET_EXPORT, project=version.project, created_by=by, params={}
     )
     export = DatasetExport.objects.create(version=version, format=fmt, job=job, created_by=by)
     job.params = {"export": str(export.id), "version": version.pk, "format": fmt}
@@ -36,11 +41,23 @@ def export_request(*, version: DatasetVersion, fmt: str, by: Any) -> DatasetExpo
         project=version.project,
         detail={"export": str(export.id), "format": fmt},
     )
-    from datasets.tasks import dataset_export
-
-    export_id, job_id = str(export.id), str(job.id)
-    transaction.on_commit(lambda: dataset_export.delay(export_id, job_id))
+    job_services.job_enqueue("datasets.versions.tasks.dataset_export", str(export.id), str(job.id))
     return export
+
+
+def export_download(*, export: DatasetExport, by: User, ip_address: str | None = None) -> str:
+    """The stored archive's name, once written; the download is audited."""
+    if not export.file:
+        raise Conflict("This export is not ready yet.", code="not_ready")
+    audit_record(
+        user=by,
+        action="version.export_download",
+        obj=export.version,
+        project=export.version.project,
+        detail={"export": str(export.pk), "format": export.format},
+        ip_address=ip_address,
+    )
+    return str(export.file)
 
 
 def export_run(*, export_id: str, job_id: str) -> None:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SPLITS = ("train", "val", "test")
+from datasets.layout import SPLITS
+
 UNASSIGNED = "unassigned"
 
 

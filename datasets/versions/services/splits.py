@@ -6,16 +6,18 @@ lives on the patient and nowhere else."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import transaction
 from django.utils import timezone
 
 from config.exceptions import ApplicationError
+from datasets.layout import SPLITS
 from datasets.models import Patient, Project, Split
 from datasets.services.audit import audit_record
 from datasets.services.patients import EvaluatedTestPatient, patient_assign_split
-from datasets.versions import splitting
+from datasets.users import User
+from datasets.versions.core import splitting
 from datasets.versions.selectors import patient_loads
 
 
@@ -25,7 +27,7 @@ def splits_move(
     project: Project,
     patient_ids: Sequence[int],
     split: str,
-    by: Any,
+    by: User,
     confirm_contamination: bool = False,
     reason: str = "",
 ) -> list[Patient]:
@@ -71,7 +73,7 @@ def splits_auto_assign(
     seed: int,
     include_assigned: bool,
     apply: bool,
-    by: Any,
+    by: User,
 ) -> dict[str, Any]:
     """Plan (and with `apply`, carry out) a seeded, frame-balanced assignment.
 
@@ -101,7 +103,7 @@ def splits_auto_assign(
                 "moved": len(moves),
             },
         )
-    total = sum(p.approved for p in loads if plan[p.code] in splitting.SPLITS)
+    total = sum(p.approved for p in loads if plan[p.code] in SPLITS)
     return {
         "ratios": list(fractions),
         "seed": seed,
@@ -109,10 +111,14 @@ def splits_auto_assign(
         "assignments": plan,
         "moves": moves,
         "totals": splitting.split_totals(loads, plan),
-        "targets": {
-            s: round(f * total, 2) for s, f in zip(splitting.SPLITS, fractions, strict=True)
-        },
+        "targets": {s: round(f * total, 2) for s, f in zip(SPLITS, fractions, strict=True)},
     }
+
+
+class FoldSummary(TypedDict):
+    fold: int
+    patients: list[str]  # patient codes
+    approved: int  # approved frames
 
 
 def splits_kfold(*, project: Project, k: int, seed: int) -> dict[str, Any]:
@@ -122,7 +128,7 @@ def splits_kfold(*, project: Project, k: int, seed: int) -> dict[str, Any]:
         folds = splitting.kfold(loads, k, seed=seed)
     except ValueError as exc:
         raise ApplicationError(str(exc)) from exc
-    out = [{"fold": i, "patients": [], "approved": 0} for i in range(k)]
+    out: list[FoldSummary] = [{"fold": i, "patients": [], "approved": 0} for i in range(k)]
     for p in loads:
         out[folds[p.code]]["patients"].append(p.code)
         out[folds[p.code]]["approved"] += p.approved
@@ -131,7 +137,7 @@ def splits_kfold(*, project: Project, k: int, seed: int) -> dict[str, Any]:
 
 @transaction.atomic
 def patients_mark_test_evaluated(
-    *, project: Project, by: Any, codes: Sequence[str] | None = None, note: str = ""
+    *, project: Project, by: User, codes: Sequence[str] | None = None, note: str = ""
 ) -> int:
     """Record that results on these test patients exist (called when a model is evaluated on
     the test split); from then on moving them out of test needs a confirmation."""

@@ -8,31 +8,37 @@ COCO polygon list cannot express a hole.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 CATEGORY = {"id": 1, "name": "facial_nerve", "supercategory": "nerve"}
 
 
-def rle_encode(mask: np.ndarray) -> dict[str, object]:
+class CocoRle(TypedDict):
+    size: list[int]  # [height, width]
+    counts: list[int]
+
+
+def rle_encode(mask: np.ndarray) -> CocoRle:
     """COCO uncompressed RLE: run lengths in column-major order, starting with a 0-run."""
     flat = np.asarray(mask, dtype=bool).flatten(order="F")
     change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
     bounds = np.concatenate([[0], change, [flat.size]])
-    counts = np.diff(bounds).tolist()
+    counts: list[int] = np.diff(bounds).tolist()
     if flat.size and flat[0]:
         counts = [0, *counts]
     return {"size": [int(mask.shape[0]), int(mask.shape[1])], "counts": counts}
 
 
-def rle_decode(rle: dict[str, object]) -> np.ndarray:
+def rle_decode(rle: CocoRle) -> npt.NDArray[np.uint8]:
     """Inverse of :func:`rle_encode` (uint8 0/1)."""
-    h, w = rle["size"]  # type: ignore[misc]
-    values = np.zeros(len(rle["counts"]), np.uint8)  # type: ignore[arg-type]
+    h, w = rle["size"]
+    values = np.zeros(len(rle["counts"]), np.uint8)
     values[1::2] = 1
-    flat = np.repeat(values, rle["counts"])  # type: ignore[arg-type]
+    flat = np.repeat(values, rle["counts"])
     return flat.reshape((w, h)).T.copy()
 
 
@@ -53,8 +59,11 @@ def edge_polygons(component: np.ndarray) -> tuple[list[list[float]], bool]:
     return polygons, has_holes
 
 
-def _shift(polygon: list[float], x: int, y: int) -> list[float]:
-    return (np.asarray(polygon).reshape(-1, 2) + np.array([x, y])).ravel().round(2).tolist()
+def shift_polygon(polygon: list[float], x: int, y: int) -> list[float]:
+    shifted: list[float] = (
+        (np.asarray(polygon).reshape(-1, 2) + np.array([x, y])).ravel().round(2).tolist()
+    )
+    return shifted
 
 
 def components(mask: np.ndarray, value: int) -> list[tuple[np.ndarray, tuple[int, int, int, int]]]:
@@ -81,7 +90,7 @@ def coco_annotations(
                 full[y : y + h, x : x + w] = crop
                 segmentation: Any = rle_encode(full)
             else:
-                segmentation = [_shift(p, x, y) for p in polygons]
+                segmentation = [shift_polygon(p, x, y) for p in polygons]
             out.append(
                 {
                     "id": first_id + len(out),
@@ -96,12 +105,14 @@ def coco_annotations(
     return out
 
 
-def mask_to_annotations(mask: np.ndarray, image_id: int, first_id: int) -> list[dict]:
+def mask_to_annotations(mask: np.ndarray, image_id: int, first_id: int) -> list[dict[str, Any]]:
     """COCO annotations for the nerve (value 1) of one mask; ids from ``first_id``."""
     return coco_annotations(mask, [CATEGORY], image_id, first_id)
 
 
-def coco_document(images: list[dict], annotations: list[dict], description: str) -> dict:
+def coco_document(
+    images: list[dict[str, Any]], annotations: list[dict[str, Any]], description: str
+) -> dict[str, Any]:
     return {
         "info": {"description": description, "version": "1"},
         "licenses": [],

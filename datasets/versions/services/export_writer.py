@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,9 +22,11 @@ import numpy as np
 from django.core.files.storage import default_storage
 
 from annotator.geometry import rasterize
-from datasets.models import DatasetExport, DatasetVersion, DatasetVersionItem, ExportFormat
-from datasets.versions import formats
-from datasets.versions.splitting import SPLITS
+from datasets import layout
+from datasets.layout import SPLITS
+from datasets.layout.coco import coco_annotations
+from datasets.versions.core import formats
+from datasets.versions.models import DatasetExport, DatasetVersion, DatasetVersionItem, ExportFormat
 
 ProgressFn = Callable[[float, str], bool]  # False: the job was cancelled, stop
 
@@ -64,6 +67,20 @@ def version_mask(item: DatasetVersionItem, values: dict[str, int]) -> np.ndarray
     return rasterize(shapes, frame.width, frame.height, label_values=values)
 
 
+@dataclass
+class SplitTally:
+    """Running nerve statistics of one split, for the manifest's `stats`."""
+
+    frames: int = 0
+    frames_with_nerve: int = 0
+    nerve_fraction_sum: float = 0.0
+
+    def add(self, nerve_px: int, area: int) -> None:
+        self.frames += 1
+        self.frames_with_nerve += 1 if nerve_px else 0
+        self.nerve_fraction_sum += nerve_px / area
+
+
 class ZipExport:
     """Writes one format; `add` per frame, then `close`."""
 
@@ -76,7 +93,7 @@ class ZipExport:
         self.xml = {s: Spool(tmp, f"cvat_{s}.xml", json_array=False) for s in SPLITS}
         self.frames = Spool(tmp, "frames.json")
         self.sizes: set[tuple[int, int]] = set()
-        self.nerve: dict[str, list[float]] = {s: [0, 0, 0.0] for s in SPLITS}
+        self.tally = {s: SplitTally() for s in SPLITS}
 
     def _write(self, name: str, data: bytes, *, compress: bool = False) -> None:
         method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
@@ -86,22 +103,22 @@ class ZipExport:
         split, code = formats.safe_part(item.split), formats.safe_part(item.patient_code)
         stem = frame_stem(item)
         frame = item.frame
+        assert frame.image.name is not None  # Frame.image is a required field
         with default_storage.open(frame.image.name, "rb") as fh:
             jpeg = fh.read()
         mask = version_mask(item, self.values)
         self.sizes.add((frame.width, frame.height))
         rel = f"{split}/{code}/{stem}"
-        self._write(f"images/{rel}.jpg", jpeg)
+        image_rel = layout.image_path(split, code, stem)
+        self._write(image_rel, jpeg)
         if self.fmt in (ExportFormat.LAYOUT_V1, ExportFormat.MASKS):
             ok, png = cv2.imencode(".png", mask)
             if not ok:
                 raise RuntimeError(f"PNG encoding failed for {rel}")
-            self._write(f"masks/{rel}.png", png.tobytes())
+            self._write(layout.mask_path(split, code, stem), png.tobytes())
         image_id = self.images[split].count + 1
         if self.fmt in (ExportFormat.LAYOUT_V1, ExportFormat.COCO):
-            file_name = (
-                f"images/{rel}.jpg" if self.fmt == ExportFormat.LAYOUT_V1 else f"{code}/{stem}.jpg"
-            )
+            file_name = image_rel if self.fmt == ExportFormat.LAYOUT_V1 else f"{code}/{stem}.jpg"
             self.images[split].add(
                 {
                     "id": image_id,
@@ -112,9 +129,7 @@ class ZipExport:
                     "patient": code,
                 }
             )
-            for ann in formats.coco_annotations(
-                mask, self.classes, image_id, self.anns[split].count + 1
-            ):
+            for ann in coco_annotations(mask, self.classes, image_id, self.anns[split].count + 1):
                 self.anns[split].add(ann)
         elif self.fmt == ExportFormat.CVAT:
             self.images[split].count += 1
@@ -122,23 +137,19 @@ class ZipExport:
         else:
             self.images[split].count += 1
         nerve_px = int(np.count_nonzero(mask))
-        stats = self.nerve[split]
-        stats[0] += 1
-        stats[1] += 1 if nerve_px else 0
-        stats[2] += nerve_px / (frame.width * frame.height)
+        self.tally[split].add(nerve_px, frame.width * frame.height)
         self.frames.add(
-            {
-                "id": f"{code}_{stem}",
-                "patient": code,
-                "video": f"video_{item.video_id}",
-                "frame_index": item.frame_index,
-                "timestamp_ms": round(frame.timestamp_ms),
-                "image": f"images/{rel}.jpg",
-                "mask": f"masks/{rel}.png",
-                "split": split,
-                "sha256": hashlib.sha256(jpeg).hexdigest(),
-                "nerve_pixels": nerve_px,
-            }
+            layout.frame_entry(
+                id=f"{code}_{stem}",
+                patient=code,
+                video=f"video_{item.video_id}",
+                frame_index=item.frame_index,
+                timestamp_ms=round(frame.timestamp_ms),
+                split=split,
+                name=stem,
+                sha256=hashlib.sha256(jpeg).hexdigest(),
+                nerve_pixels=nerve_px,
+            )
         )
 
     def _document(
@@ -172,12 +183,12 @@ class ZipExport:
     def _stats(self) -> dict[str, Any]:
         splits = {}
         for s in SPLITS:
-            n, with_nerve, frac = self.nerve[s]
+            t = self.tally[s]
             splits[s] = {
                 "patients": sum(1 for v in self.version.patients.values() if v == s),
-                "frames": int(n),
-                "frames_with_nerve": int(with_nerve),
-                "nerve_pixel_fraction_mean": float(frac / n) if n else 0.0,
+                "frames": t.frames,
+                "frames_with_nerve": t.frames_with_nerve,
+                "nerve_pixel_fraction_mean": t.nerve_fraction_sum / t.frames if t.frames else 0.0,
             }
         size = next(iter(self.sizes)) if len(self.sizes) == 1 else (None, None)
         return {
@@ -196,32 +207,20 @@ class ZipExport:
     def close(self) -> None:
         if self.fmt == ExportFormat.LAYOUT_V1:
             for s in SPLITS:
-                self._coco(s, f"annotations/coco_{s}.json")
-            classes = [{"id": 0, "name": "background"}] + [
-                {"id": c["id"], "name": c["name"]} for c in self.classes
-            ]
-            head = json.dumps(
-                {
-                    "format": "nervemark-dataset",
-                    "version": 1,
-                    "classes": classes,
-                    "patients": self.version.patients,
-                }
-            )[:-1]
-            self._document(
-                "manifest.json",
-                head,
-                [(', "frames": [', self.frames)],
-                f'], "stats": {json.dumps(self._stats())}}}',
+                self._coco(s, layout.coco_path(s))
+            head = layout.manifest_head(
+                layout.manifest_classes(self.classes), self.version.patients
             )
+            tail = layout.manifest_tail(self._stats())
+            self._document(layout.MANIFEST, head, [("", self.frames)], tail)
         elif self.fmt == ExportFormat.COCO:
             for s in SPLITS:
                 self._coco(s, f"annotations/instances_{s}.json")
         elif self.fmt == ExportFormat.MASKS:
-            classes = [{"id": 0, "name": "background"}, *list(self.classes)]
+            classes = [layout.BACKGROUND, *list(self.classes)]
             self._write(
                 "classes.json",
-                json.dumps({"classes": classes, "ignore": 255}).encode(),
+                json.dumps({"classes": classes, "ignore": layout.IGNORE_INDEX}).encode(),
                 compress=True,
             )
         elif self.fmt == ExportFormat.CVAT:

@@ -1,7 +1,7 @@
 """Per-frame pieces of the export formats, from a class mask made by `geometry.rasterize`.
 
 Pure (no Django). COCO and CVAT segments are traced from the rasterised mask along pixel edges
-(datasets.synth.coco), so a consumer that rasterises them (pycocotools' annToMask, Datumaro)
+(datasets.layout.coco), so a consumer that rasterises them (pycocotools' annToMask, Datumaro)
 gets exactly our pixels back; a component with holes becomes RLE / a CVAT <mask>, since neither
 a COCO polygon nor a CVAT polygon can hold a hole.
 """
@@ -15,12 +15,7 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-from datasets.synth.coco import (  # noqa: F401 - coco_annotations is re-exported
-    _shift,
-    coco_annotations,
-    components,
-    edge_polygons,
-)
+from datasets.layout.coco import components, edge_polygons, shift_polygon
 
 SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -66,7 +61,7 @@ def cvat_image(
                 )
                 continue
             for poly in polygons:
-                pts = np.asarray(_shift(poly, x, y)).reshape(-1, 2)
+                pts = np.asarray(shift_polygon(poly, x, y)).reshape(-1, 2)
                 points = ";".join(f"{px:.2f},{py:.2f}" for px, py in pts)
                 parts.append(
                     f'    <polygon label={label} source="manual" occluded="0" '

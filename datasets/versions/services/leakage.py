@@ -7,8 +7,8 @@ from typing import Any
 from annotator.models import AnnotationStatus
 from annotator.selectors import label_classes_of
 from datasets.models import Frame, Patient, Project, Video
-from datasets.versions import leakage
-from datasets.versions.shapes import labels_present
+from datasets.versions.core import leakage
+from datasets.versions.core.shapes import labels_present
 
 
 def _phash(value: str) -> int:

@@ -28,6 +28,7 @@ from annotator.services.annotations import annotation_save
 from config.exceptions import ApplicationError
 from datasets.models import Frame, Project
 from datasets.services.audit import audit_record
+from datasets.users import User
 
 MAX_MEMBERS = 200_000
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
@@ -81,7 +82,7 @@ def frame_key(name: str, match: str, video_id: int | None) -> tuple[int, int] | 
 
 
 class _Importer:
-    def __init__(self, project: Project, by: Any, overwrite: bool) -> None:
+    def __init__(self, project: Project, by: User, overwrite: bool) -> None:
         self.project, self.by, self.overwrite = project, by, overwrite
         classes = label_classes_of(project=project)
         self.by_name = {c["name"]: c["value"] for c in classes}
@@ -246,7 +247,7 @@ def annotations_import(
     archive: IO[bytes],
     fmt: str,
     match: str,
-    by: Any,
+    by: User,
     video_id: int | None = None,
     overwrite: bool = False,
 ) -> dict[str, Any]:

@@ -13,8 +13,10 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-SPLITS = ("train", "val", "test")
+from datasets.layout import SPLITS
+
 BLOCKING = "blocking"
 WARNING = "warning"
 NEAR_DUPLICATE_DISTANCE = 4  # bits of 64: re-saved / re-encoded copies of one image
@@ -58,9 +60,10 @@ class Finding:
         return data
 
 
-def hamming_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def hamming_matrix(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> npt.NDArray[np.int16]:
     """Bit distances (len(a), len(b)) between two uint64 hash arrays."""
-    return np.bitwise_count(a[:, None] ^ b[None, :]).astype(np.int16)
+    distances: npt.NDArray[np.int16] = np.bitwise_count(a[:, None] ^ b[None, :]).astype(np.int16)
+    return distances
 
 
 def same_sha(videos: Sequence[VideoRecord]) -> list[Finding]:
@@ -84,10 +87,11 @@ def same_sha(videos: Sequence[VideoRecord]) -> list[Finding]:
     return out
 
 
-def _samples(hashes: np.ndarray, n: int) -> np.ndarray:
+def _samples(hashes: npt.NDArray[np.uint64], n: int) -> npt.NDArray[np.uint64]:
     if len(hashes) <= n:
         return hashes
-    return hashes[np.linspace(0, len(hashes) - 1, n).round().astype(int)]
+    picked: npt.NDArray[np.uint64] = hashes[np.linspace(0, len(hashes) - 1, n).round().astype(int)]
+    return picked
 
 
 def reencoded_videos(

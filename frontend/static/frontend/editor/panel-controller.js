@@ -1,0 +1,68 @@
+// The toolbar's and side panel's inputs -> commands, model and view changes (the Controller does
+// the same for pointer and keyboard on the canvas).
+
+const $ = (id) => document.getElementById(id);
+const onClick = (id, fn) => $(id).addEventListener("click", fn);
+
+export function wirePanel({ commands, model, view, controller, panel }) {
+  wireToolbar({ model, view, controller });
+  wireLayers(view);
+  wireActions(commands, panel);
+  wireNavigation(commands, panel);
+}
+
+function wireToolbar({ model, view, controller }) {
+  for (const b of document.querySelectorAll("button[data-tool]")) {
+    b.addEventListener("click", () => controller.setTool(b.dataset.tool));
+  }
+  $("ed-label").addEventListener("change", (e) => {
+    if (model.selected != null) model.setLabel(model.selected, e.target.value);
+  });
+  $("ed-brush").addEventListener("input", (e) => {
+    controller.brushRadius = Number(e.target.value);
+    view.requestRender();
+  });
+  onClick("ed-undo", () => model.undo());
+  onClick("ed-redo", () => model.redo());
+  onClick("ed-fit", () => view.fit());
+}
+
+function wireLayers(view) {
+  $("ed-opacity").addEventListener("input", (e) => {
+    view.opacity = Number(e.target.value) / 100;
+    view.requestRender();
+  });
+  $("ed-layer-mine").addEventListener("change", (e) => {
+    view.layers.mine = e.target.checked;
+    view.requestRender();
+  });
+  $("ed-layer-prediction").addEventListener("change", (e) => {
+    view.layers.prediction = e.target.checked;
+    view.requestRender();
+  });
+}
+
+function wireActions(commands, panel) {
+  onClick("ed-help-open", () => commands.help());
+  onClick("ed-help-close", () => panel.closeHelp());
+  onClick("ed-accept", () => commands.acceptPrediction());
+  onClick("ed-copy", () => commands.copyPrevious());
+  onClick("ed-propagate", () => commands.propagate());
+  onClick("ed-not-visible", () => commands.notVisible());
+  onClick("ed-submit", () => commands.submit());
+  onClick("ed-repair", () => commands.repair());
+  onClick("ed-approve", () => commands.review("approve"));
+  onClick("ed-reject", () => commands.review("reject"));
+  onClick("ed-take-theirs", () => commands.takeTheirs());
+  onClick("ed-overwrite", () => commands.overwrite());
+}
+
+function wireNavigation(commands, panel) {
+  onClick("ed-prev", () => commands.prev());
+  onClick("ed-next", () => commands.next());
+  onClick("ed-queue-next", () => commands.queueNext());
+  $("ed-jump").addEventListener("submit", (e) => {
+    e.preventDefault();
+    commands.jumpTo(panel.jumpTime);
+  });
+}

@@ -1,0 +1,172 @@
+// The side panel, the toolbar's state, the dialogs, the toast and the filmstrip: shows what it is
+// given and reads the panel's inputs. No fetch() and no model changes here (commands.js does
+// those; panel-controller.js wires the panel's buttons). Labels, comments and model names are
+// written with textContent only (never as HTML). The *Text functions are pure (unit-tested).
+
+import { filmstripWindow } from "./navigation.js";
+
+const $ = (id) => document.getElementById(id);
+const TOAST_MS = 3500;
+const SAVE_TEXT = {
+  saved: "All changes saved",
+  unsaved: "Unsaved changes",
+  saving: "Saving…",
+  conflict: "Conflict",
+  error: "Not saved",
+};
+
+export function saveText(state, message) {
+  return SAVE_TEXT[state] + (state === "error" && message ? `: ${message}` : "");
+}
+
+// A save refused for invalid geometry offers "Repair geometry".
+export function offersRepair(state, message) {
+  return state === "error" && /simple polygon|Self-intersection/.test(message);
+}
+
+export function statusText(a) {
+  if (a.annotated === false) return "not annotated";
+  return a.not_visible ? `${a.status} · nerve not visible` : a.status;
+}
+
+export function reviewCommentText(a) {
+  if (!a.review_comment) return "";
+  return `${a.status === "rejected" ? "Rejected" : "Review"} by ${a.reviewed_by}: ${a.review_comment}`;
+}
+
+export function predictionText(p) {
+  const conf = p.confidence == null ? "" : `, confidence ${p.confidence.toFixed(2)}`;
+  return `Pre-annotation: ${p.model_version_label || "model"}${conf}`;
+}
+
+export function conflictText(current) {
+  return `${current?.updated_by || "Someone"} saved version ${current?.version ?? 0} while you were editing.`;
+}
+
+// After the shapes were replaced as a whole (accept, copy, propagate, repair).
+export function replacedText(name, shapeCount, vertexCount) {
+  return `${name}: ${shapeCount ? `${vertexCount} vertices` : "no shapes"}`;
+}
+
+export class PanelView {
+  constructor({ root, canAnnotate, canReview }) {
+    Object.assign(this, { root, canAnnotate, canReview });
+    this.toastTimer = null;
+  }
+
+  toast(text) {
+    const el = $("ed-toast");
+    el.textContent = text;
+    el.hidden = false;
+    clearTimeout(this.toastTimer);
+    this.toastTimer = setTimeout(() => {
+      el.hidden = true;
+    }, TOAST_MS);
+  }
+
+  showLabels(labels) {
+    const select = $("ed-label");
+    for (const l of labels) {
+      const opt = document.createElement("option");
+      opt.value = l.name;
+      opt.textContent = l.name;
+      select.append(opt);
+    }
+  }
+
+  showPermissions() {
+    for (const el of document.querySelectorAll("[data-annotate]")) el.hidden = !this.canAnnotate;
+  }
+
+  get label() {
+    return $("ed-label").value;
+  }
+
+  get reviewComment() {
+    return $("ed-review-text").value;
+  }
+
+  get jumpTime() {
+    return $("ed-jump-time").value;
+  }
+
+  saveState(state, message) {
+    const el = $("ed-save");
+    el.dataset.state = state;
+    el.textContent = saveText(state, message);
+    $("ed-repair").hidden = !offersRepair(state, message);
+  }
+
+  showAnnotation(a) {
+    $("ed-status").textContent = statusText(a);
+    $("ed-version").textContent = String(a.version);
+    $("ed-source").textContent = a.source || "—";
+    const comment = $("ed-review-comment");
+    comment.hidden = !a.review_comment;
+    comment.textContent = reviewCommentText(a);
+    this.root.querySelector("[data-review]").hidden = !(this.canReview && a.status === "submitted");
+  }
+
+  showPrediction(p) {
+    $("ed-accept").disabled = false;
+    $("ed-prediction-info").textContent = predictionText(p);
+  }
+
+  showHistory(model) {
+    $("ed-undo").disabled = !model.canUndo;
+    $("ed-redo").disabled = !model.canRedo;
+    $("ed-vertices").textContent = String(model.vertexCount());
+  }
+
+  showTool(tool) {
+    for (const b of document.querySelectorAll("button[data-tool]"))
+      b.classList.toggle("active", b.dataset.tool === tool);
+  }
+
+  // Moves the brush size slider and tells its listeners, as if the user had moved it.
+  nudgeBrush(delta) {
+    const el = $("ed-brush");
+    el.value = String(Number(el.value) + delta);
+    el.dispatchEvent(new Event("input"));
+  }
+
+  openConflict(current) {
+    $("ed-conflict-text").textContent = conflictText(current);
+    $("ed-conflict").show();
+  }
+
+  closeConflict() {
+    $("ed-conflict").close();
+  }
+
+  openHelp() {
+    $("ed-help").showModal();
+  }
+
+  closeHelp() {
+    $("ed-help").close();
+  }
+
+  // `annotations`: Map frame id -> annotation; `onPick(frameId)` on a thumbnail's click.
+  showFilmstrip(frames, annotations, currentId, onPick) {
+    const items = filmstripWindow(frames, currentId).map((f) => thumbnail(f, annotations.get(f.id), currentId, onPick));
+    $("ed-filmstrip").replaceChildren(...items);
+  }
+}
+
+function thumbnail(f, a, currentId, onPick) {
+  const item = document.createElement("button");
+  item.type = "button";
+  item.className = `ed-thumb status-${a ? a.status : "none"}${f.id === currentId ? " current" : ""}`;
+  item.title = `frame ${f.index}${a ? ` · ${a.status}` : ""}`;
+  item.dataset.frame = String(f.id);
+  const thumb = document.createElement("img");
+  thumb.loading = "lazy";
+  thumb.alt = "";
+  thumb.src = f.thumb_url;
+  const label = document.createElement("span");
+  label.textContent = String(f.index);
+  item.append(thumb, label);
+  item.addEventListener("click", () => onPick(f.id));
+  return item;
+}
