@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("datasets.versions.api.urls")),
     path("api/v1/", include("datasets.api.urls")),
     path("api/v1/", include("annotator.api.urls")),
+    path("api/v1/", include("mlbackend.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -228,6 +228,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 NERVEMARK_UPLOAD_CHUNK_BYTES = env.int("NERVEMARK_UPLOAD_CHUNK_BYTES", default=8 * 1024 * 1024)
 # A running job with no heartbeat for this long is taken over by a redelivered task.
 NERVEMARK_JOB_STALE_S = env.int("NERVEMARK_JOB_STALE_S", default=300)
+# Training: per-job scratch folders (datasets, checkpoints) on the worker's local disk, kept
+# until the job ends so a redelivered task resumes from the last checkpoint.
+NERVEMARK_WORK_DIR = Path(env("NERVEMARK_WORK_DIR", default=str(VAR_DIR / "work")))
+# torch threads for one training/evaluation task; 0: the worker's cores / its concurrency.
+NERVEMARK_TORCH_THREADS = env.int("NERVEMARK_TORCH_THREADS", default=0)
+# Training steps between writes of progress to the job row (cancel is checked every step).
+NERVEMARK_TRAIN_PROGRESS_S = env.float("NERVEMARK_TRAIN_PROGRESS_S", default=2.0)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 LOGGING = {

@@ -95,6 +95,11 @@ def _gone_from_this_machine(worker: str) -> bool:
     return False
 
 
+def job_status(*, job_id: uuid.UUID | str) -> str | None:
+    """The job's status now (a cheap read; long tasks ask it to notice a cancel)."""
+    return BackgroundJob.objects.filter(id=job_id).values_list("status", flat=True).first()
+
+
 def job_is_active(job: BackgroundJob) -> bool:
     """Queued, or running with a recent heartbeat (a dead worker's job is not active)."""
     if job.status == JobStatus.QUEUED:

@@ -31,6 +31,27 @@ class AugmentConfig:
     noise_p: float = 0.2
     noise_sigma: float = 6.0
 
+    @classmethod
+    def scaled(cls, strength: float) -> AugmentConfig:
+        """The defaults with every magnitude and probability times `strength` (1 = default)."""
+        if not 0 <= strength <= 2:
+            raise ValueError(f"augmentation strength must be in [0, 2], got {strength!r}")
+        d = cls()
+        lo, hi = d.scale_range
+        return cls(
+            hflip=min(1.0, d.hflip * strength),
+            vflip=min(1.0, d.vflip * strength),
+            max_rotation_deg=d.max_rotation_deg * strength,
+            scale_range=(1 - (1 - lo) * strength, 1 + (hi - 1) * strength),
+            brightness=min(0.9, d.brightness * strength),
+            contrast=min(0.9, d.contrast * strength),
+            colour=d.colour * strength,
+            gamma=min(0.9, d.gamma * strength),
+            blur_p=min(1.0, d.blur_p * strength),
+            noise_p=min(1.0, d.noise_p * strength),
+            noise_sigma=d.noise_sigma * strength,
+        )
+
 
 def _affine(
     shape: tuple[int, int], size: int, scale: float, angle: float, rng: np.random.Generator

@@ -23,6 +23,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     focal_gamma: float | None = None  # None: Dice + CE; a value: Dice + focal(gamma)
     augment: bool = True
+    augment_strength: float = 1.0  # magnitudes and probabilities of AugmentConfig, times this
     seed: int = 0
     num_workers: int = -1  # -1: auto (8 worker processes on CUDA, inline on CPU)
     device: str = "auto"  # "auto" | "cpu" | "cuda" | "cuda:N"
@@ -44,6 +45,8 @@ class TrainConfig:
             raise ValueError(f"lr must be a positive number, got {self.lr!r}")
         if self.weight_decay < 0 or self.warmup_epochs < 0 or self.num_workers < -1:
             raise ValueError("weight_decay, warmup_epochs must be >= 0, num_workers >= -1")
+        if not 0 <= self.augment_strength <= 2:
+            raise ValueError(f"augment_strength must be in [0, 2], got {self.augment_strength!r}")
         if not 0 <= self.min_lr_ratio <= 1:
             raise ValueError(f"min_lr_ratio must be in [0, 1], got {self.min_lr_ratio!r}")
         if self.device != "auto" and not self.device.startswith(("cpu", "cuda")):

@@ -149,7 +149,7 @@ def train(
         raise ValueError(f"dataset {str(data)!r} has no train frames")
     device = resolve_device(config.device)
     model, optimizer = _build(config, device)
-    augment = AugmentConfig() if config.augment else None
+    augment = AugmentConfig.scaled(config.augment_strength) if config.augment else None
     loader = _loader(
         SegmentationDataset(train_frames, config.image_size, augment, config.seed), config, device
     )

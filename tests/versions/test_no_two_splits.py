@@ -38,6 +38,12 @@ UNRELATED = {
     ("put", "/api/v1/uploads/{upload_id}/chunks/{index}/"),
     ("post", "/api/v1/projects/{slug}/splits/kfold/"),
     ("post", "/api/v1/versions/{id}/exports/"),
+    # Training reads a frozen version; evaluation marks test patients evaluated (which makes
+    # moving them *harder*), neither writes a split.
+    ("post", "/api/v1/projects/{slug}/training-jobs/"),
+    ("post", "/api/v1/training-jobs/{id}/cancel/"),
+    ("post", "/api/v1/models/{id}/activate/"),
+    ("post", "/api/v1/models/{id}/evaluations/"),
 }
 # Annotator routes: shapes, reviews, proposals, label classes, video assignments, queue claims.
 ANNOTATOR = {

@@ -137,7 +137,7 @@ def splits_kfold(*, project: Project, k: int, seed: int) -> dict[str, Any]:
 
 @transaction.atomic
 def patients_mark_test_evaluated(
-    *, project: Project, by: User, codes: Sequence[str] | None = None, note: str = ""
+    *, project: Project, by: User | None, codes: Sequence[str] | None = None, note: str = ""
 ) -> int:
     """Record that results on these test patients exist (called when a model is evaluated on
     the test split); from then on moving them out of test needs a confirmation."""

@@ -1,0 +1,118 @@
+"""Reads of training jobs, models and evaluations, scoped to the caller's projects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework.exceptions import NotFound
+
+from config.exceptions import ApplicationError
+from datasets import access
+from datasets.access import Capability
+from datasets.models import Project
+from datasets.users import RequestUser
+from datasets.versions.models import DatasetVersion
+from mlbackend.evaluation.compare import MIN_PATIENTS, compare_models
+from mlbackend.models import ModelEvaluation, ModelVersion, TrainingJob
+
+
+def training_jobs_of(*, project: Project) -> QuerySet[TrainingJob]:
+    return TrainingJob.objects.filter(project=project).select_related(
+        "job", "dataset_version", "model_version", "created_by"
+    )
+
+
+def training_job_for(
+    *, user: RequestUser, pk: int, need: Capability = Capability.VIEW
+) -> TrainingJob:
+    qs = TrainingJob.objects.select_related(
+        "job", "project", "dataset_version", "model_version", "created_by"
+    )
+    return access.get_scoped(qs, user, need=need, pk=pk)
+
+
+def models_of(*, project: Project) -> QuerySet[ModelVersion]:
+    return ModelVersion.objects.filter(project=project).select_related(
+        "dataset_version", "training_job"
+    )
+
+
+def model_for(*, user: RequestUser, pk: int, need: Capability = Capability.VIEW) -> ModelVersion:
+    qs = ModelVersion.objects.select_related("project", "dataset_version", "training_job")
+    return access.get_scoped(qs, user, need=need, pk=pk)
+
+
+def evaluations_of(*, model: ModelVersion) -> QuerySet[ModelEvaluation]:
+    return ModelEvaluation.objects.filter(model=model).select_related("job", "dataset_version")
+
+
+def _latest_done(model: ModelVersion, version_id: int | None) -> ModelEvaluation | None:
+    qs = evaluations_of(model=model).filter(job__status="succeeded")
+    if version_id is not None:
+        qs = qs.filter(dataset_version_id=version_id)
+    return qs.order_by("-created_at").first()
+
+
+def models_compare(
+    *, project: Project, ids: Sequence[int], version_id: int | None = None
+) -> dict[str, Any]:
+    """Models side by side on one dataset version's test patients, each against the first.
+
+    `version_id`: the dataset version whose test split all of them were evaluated on (default:
+    the first model's own version)."""
+    if len(set(ids)) < 2:
+        raise ApplicationError("Choose at least two models to compare.")
+    found = {m.pk: m for m in models_of(project=project).filter(pk__in=ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ApplicationError(f"No model {missing[0]} in this project.")
+    models = [found[i] for i in dict.fromkeys(ids)]
+    version_id = version_id or models[0].dataset_version_id
+    evaluations = [_latest_done(m, version_id) for m in models]
+    unevaluated = [m.number for m, e in zip(models, evaluations, strict=True) if e is None]
+    if unevaluated:
+        raise ApplicationError(
+            f"Model(s) {', '.join(map(str, unevaluated))} have no finished evaluation on the test "
+            "split of that dataset version; evaluate them first so all are compared on the same "
+            "patients."
+        )
+    reports = [e.report for e in evaluations if e is not None]
+    tables = [r.get("per_patient", {}) for r in reports]
+    differences = compare_models(tables, metric="nerve_iou")
+    return {
+        "version": version_id,
+        "metric": "nerve_iou",
+        "min_patients": MIN_PATIENTS,
+        "models": [
+            {
+                "id": m.pk,
+                "number": m.number,
+                "arch": m.arch,
+                "pooled": {k: r.get(k) for k in ("miou_bg", "nerve_iou", "nerve_dice")},
+                "per_patient": {p: row.get("nerve_iou") for p, row in t.items()},
+                "summary": r.get("per_patient_summary", {}).get("nerve_iou"),
+            }
+            for m, r, t in zip(models, reports, tables, strict=True)
+        ],
+        "differences": [
+            {"model": m.pk, "reference": models[0].pk, **d}
+            for m, d in zip(models[1:], differences, strict=True)
+        ],
+    }
+
+
+def dataset_version_of(*, project: Project, pk: int) -> DatasetVersion:
+    """A frozen version of `project`; 404 for any other id (another project's is not revealed)."""
+    version = DatasetVersion.objects.filter(project=project, pk=pk).first()
+    if version is None:
+        raise NotFound(f"No dataset version {pk} in project '{project.slug}'.")
+    return version
+
+
+def model_of(*, project: Project, pk: int) -> ModelVersion:
+    model = ModelVersion.objects.filter(project=project, pk=pk).first()
+    if model is None:
+        raise NotFound(f"No model {pk} in project '{project.slug}'.")
+    return model

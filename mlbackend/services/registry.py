@@ -1,0 +1,131 @@
+"""The model registry: register a trained model once per job, activate one per project, and
+hand weights out only as verified safetensors (never a pickle)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from config.exceptions import ApplicationError
+from datasets.models import Project
+from datasets.services import jobs as job_services
+from datasets.services.audit import audit_record
+from datasets.services.storage import file_sha256, storage_put_file
+from datasets.users import User
+from mlbackend.models import ModelVersion, TrainingJob
+from mlbackend.nn.config import ModelConfig
+from mlbackend.nn.registry import build_model
+from mlbackend.services import workspace
+from mlbackend.training.loop import TrainResult
+
+
+def _val_metrics(result: TrainResult) -> dict[str, Any]:
+    """The selected epoch's validation metrics (the test split is never read in training)."""
+    row = next((h for h in result.history if h["epoch"] == result.best_epoch), None)
+    val = (row or {}).get("val") or {}
+    keys = ("miou_bg", "nerve_iou", "nerve_dice", "precision", "recall", "loss")
+    return {k: val.get(k) for k in keys} | {"epoch": result.best_epoch}
+
+
+def _param_count(model_config: dict[str, Any]) -> int:
+    model = build_model(ModelConfig.from_dict(model_config))
+    return sum(p.numel() for p in model.parameters())
+
+
+def model_register(
+    *, training: TrainingJob, result: TrainResult, job_id: str, root: Path
+) -> ModelVersion:
+    """Store the weights and create the job's one ModelVersion; finish the job with it."""
+    run = root / "run"
+    meta = json.loads((run / "model.json").read_text())
+    config = {
+        "model": meta["model_config"],
+        "train": json.loads((run / "train_config.json").read_text()),
+    }
+    config["train"].pop("init_weights", None)  # a scratch path of this worker
+    digest, size = file_sha256(result.weights), result.weights.stat().st_size
+    with transaction.atomic():
+        Project.objects.select_for_update().get(pk=training.project_id)  # numbers in order
+        model = ModelVersion.objects.filter(training_job=training).first()
+        if model is None:
+            name = storage_put_file(f"models/{training.pk}/model.safetensors", result.weights)
+            number = ModelVersion.objects.filter(project_id=training.project_id).aggregate(
+                n=Max("number")
+            )["n"]
+            model = ModelVersion.objects.create(
+                project_id=training.project_id,
+                number=(number or 0) + 1,
+                training_job=training,
+                arch=training.arch,
+                weights=name,
+                sha256=digest,
+                size_bytes=size,
+                config={
+                    **config,
+                    "image_size": meta.get("image_size"),
+                    "classes": meta.get("classes"),
+                },
+                param_count=_param_count(meta["model_config"]),
+                dataset_version=training.dataset_version,
+                dataset_checksum=training.dataset_version.checksum,
+                val_metrics=_val_metrics(result),
+                git_commit=workspace.git_commit(),
+            )
+        job_services.job_finish(job_id=job_id, result={"model": model.pk})
+    audit_record(user=training.created_by, action="model.register", obj=model)
+    if training.params.get("then_evaluate"):
+        from mlbackend.services.evaluation import evaluation_start
+
+        evaluation_start(
+            model=model,
+            version=training.dataset_version,
+            by=training.created_by,
+            then_activate=bool(training.params.get("then_activate")),
+        )
+    return model
+
+
+@transaction.atomic
+def model_activate(*, model: ModelVersion, by: User | None) -> ModelVersion:
+    """Make `model` the project's one active model (the constraint holds at every instant)."""
+    ModelVersion.objects.select_for_update().filter(project_id=model.project_id).exclude(
+        pk=model.pk
+    ).update(is_active=False)
+    ModelVersion.objects.filter(pk=model.pk).update(
+        is_active=True, activated_at=timezone.now(), activated_by=by
+    )
+    audit_record(user=by, action="model.activate", obj=model, detail={"number": model.number})
+    model.refresh_from_db()
+    return model
+
+
+def model_weights_local(*, model: ModelVersion, folder: Path) -> Path:
+    """A local copy of the model's weights, checked against the registered sha256."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"model-{model.pk}.safetensors"
+    if not default_storage.exists(model.weights):
+        raise ApplicationError(f"The weights file of model {model.number} is missing.")
+    with default_storage.open(model.weights, "rb") as src, path.open("wb") as dst:
+        shutil.copyfileobj(src, dst, 8 * 1024 * 1024)
+    if file_sha256(path) != model.sha256:
+        path.unlink()
+        raise ApplicationError(
+            f"The weights file of model {model.number} does not match its checksum; it was "
+            "changed or damaged after training and is not loaded."
+        )
+    return path
+
+
+def model_download_record(*, model: ModelVersion, by: User, ip: str | None) -> str:
+    """Audit a download; returns the storage name to serve."""
+    audit_record(
+        user=by, action="model.download", obj=model, detail={"sha256": model.sha256}, ip_address=ip
+    )
+    return model.weights

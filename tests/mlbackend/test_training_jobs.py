@@ -1,0 +1,274 @@
+"""Training jobs, the model registry, evaluation and comparison, run in-process on tiny data.
+
+The queue path (a real worker on Redis, SIGKILL mid-training) is in tests/queue/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from safetensors.torch import load_file
+
+from datasets.access import CAPABILITIES, Capability, Staff
+from datasets.models import AuditEvent, BackgroundJob, Patient, Role
+from datasets.versions.models import DatasetVersion
+from datasets.versions.services.freeze import version_freeze
+from mlbackend.models import ModelEvaluation, ModelVersion, TrainingJob
+from mlbackend.services.evaluation import evaluation_run
+from mlbackend.services.training import training_run
+from tests.factories import RolesWorld, SplitPatients, add_patient, make_split_patients
+
+TINY = {"epochs": 2, "image_size": 64, "batch_size": 2, "lr": 0.003, "seed": 1}
+
+
+@pytest.fixture
+def version(roles_world: RolesWorld) -> DatasetVersion:
+    split_patients: SplitPatients = make_split_patients(roles_world.project)
+    add_patient(roles_world.project, "test", 3)  # two test patients
+    assert split_patients.patients["train"].split == "train"
+    return version_freeze(project=roles_world.project, by=roles_world.users["data_manager"])
+
+
+@pytest.fixture(autouse=True)
+def _scratch(settings: Any, tmp_path: Path) -> None:
+    settings.NERVEMARK_WORK_DIR = tmp_path / "work"
+    settings.NERVEMARK_TORCH_THREADS = 1
+
+
+def start(world: RolesWorld, version: DatasetVersion, role: str = "ml_staff", **body: Any) -> Any:
+    payload = {"dataset_version": version.pk, "arch": "improved_unet_lite", **TINY, **body}
+    return world.client(role).post("/api/v1/projects/alpha/training-jobs/", payload, format="json")
+
+
+def run_training(world: RolesWorld, version: DatasetVersion, **body: Any) -> TrainingJob:
+    r = start(world, version, **body)
+    assert r.status_code == 201, r.json()
+    training = TrainingJob.objects.get(pk=r.json()["id"])
+    training_run(training_id=training.pk, job_id=str(training.job_id))
+    training.refresh_from_db()
+    return training
+
+
+def run_evaluation(world: RolesWorld, model: ModelVersion, **body: Any) -> ModelEvaluation:
+    r = world.client("ml_staff").post(
+        f"/api/v1/models/{model.pk}/evaluations/", body, format="json"
+    )
+    assert r.status_code == 202, r.json()
+    evaluation = ModelEvaluation.objects.get(pk=r.json()["id"])
+    evaluation_run(evaluation_id=evaluation.pk, job_id=str(evaluation.job_id))
+    evaluation.refresh_from_db()
+    return evaluation
+
+
+@pytest.mark.slow
+def test_a_training_job_makes_one_model_with_history_and_validation_metrics(
+    roles_world: RolesWorld, version: DatasetVersion, settings: Any
+) -> None:
+    training = run_training(roles_world, version)
+    body = roles_world.client("annotator").get(f"/api/v1/training-jobs/{training.pk}/").json()
+    assert body["status"] == "succeeded", body["error"]
+    assert [row["epoch"] for row in body["history"]] == [1, 2]
+    first = body["history"][0]
+    assert first["train_loss"] > 0
+    assert first["val_loss"] > 0
+    assert 0 <= first["val_nerve_iou"] <= 1
+    assert first["images_per_s"] > 0
+    assert body["device"] == "cpu"
+    model = ModelVersion.objects.get(training_job=training)
+    assert body["model"] == model.pk
+    assert model.dataset_checksum == version.checksum
+    assert model.val_metrics["epoch"] in (1, 2)
+    assert model.test_metrics is None  # training never reads the test split
+    assert model.param_count > 0
+    weights = load_file(default_storage.path(model.weights))
+    assert sum(t.numel() for k, t in weights.items() if "running_" not in k) >= model.param_count
+    assert list((Path(settings.NERVEMARK_WORK_DIR) / "jobs").iterdir()) == []  # cleaned up
+    # a second delivery of the same message does nothing
+    training_run(training_id=training.pk, job_id=str(training.job_id))
+    assert ModelVersion.objects.filter(training_job=training).count() == 1
+    assert AuditEvent.objects.filter(action="training.start").count() == 1
+
+
+@pytest.mark.slow
+def test_evaluation_fills_test_metrics_per_patient_and_protects_test_patients(
+    roles_world: RolesWorld, version: DatasetVersion
+) -> None:
+    model = ModelVersion.objects.get(training_job=run_training(roles_world, version))
+    evaluation = run_evaluation(roles_world, model)
+    assert evaluation.job.status == "succeeded", evaluation.job.error
+    report = evaluation.report
+    assert report["num_patients"] == 2
+    assert set(report["per_patient"]) == set(version.patients) - {
+        code for code, split in version.patients.items() if split != "test"
+    }
+    assert "ci_low" in report["per_patient_summary"]["nerve_iou"]
+    assert 0 <= report["frame_fn_rate"] <= 1
+    model.refresh_from_db()
+    assert set(model.test_metrics) >= {"miou_bg", "nerve_iou", "nerve_dice", "frame_fp_rate"}
+    evaluated = Patient.objects.filter(test_evaluated_at__isnull=False)
+    assert {p.split for p in evaluated} == {"test"}
+    assert evaluated.count() == 2
+    api = roles_world.client("annotator").get(f"/api/v1/models/{model.pk}/").json()
+    assert api["test_metrics"]["nerve_iou"] == model.test_metrics["nerve_iou"]
+
+
+@pytest.mark.slow
+def test_compare_two_models_on_the_same_test_patients(
+    roles_world: RolesWorld, version: DatasetVersion
+) -> None:
+    a = ModelVersion.objects.get(training_job=run_training(roles_world, version))
+    b = ModelVersion.objects.get(training_job=run_training(roles_world, version, seed=7))
+    run_evaluation(roles_world, a)
+    url = f"/api/v1/projects/alpha/models/compare/?ids={a.pk},{b.pk}"
+    r = roles_world.client("ml_staff").get(url)
+    assert r.status_code == 400
+    assert f"Model(s) {b.number} have no finished evaluation" in r.json()["detail"]
+    run_evaluation(roles_world, b)
+    body = roles_world.client("ml_staff").get(url).json()
+    (diff,) = body["differences"]
+    pa, pb = body["models"][0]["per_patient"], body["models"][1]["per_patient"]
+    assert diff["mean"] == pytest.approx(sum(pb[p] - pa[p] for p in pa) / len(pa))
+    assert diff["ci_low"] is None  # two test patients: values, not an interval
+    assert "too few for an interval" in diff["note"]
+
+
+@pytest.mark.slow
+def test_activation_keeps_one_active_model_per_project(
+    roles_world: RolesWorld, version: DatasetVersion
+) -> None:
+    a = ModelVersion.objects.get(training_job=run_training(roles_world, version, epochs=1))
+    b = ModelVersion.objects.get(training_job=run_training(roles_world, version, epochs=1))
+    ml = roles_world.client("ml_staff")
+    assert ml.post(f"/api/v1/models/{a.pk}/activate/").json()["is_active"] is True
+    assert ml.post(f"/api/v1/models/{b.pk}/activate/").json()["is_active"] is True
+    assert list(ModelVersion.objects.filter(is_active=True)) == [b]
+    assert (
+        roles_world.client("data_manager").post(f"/api/v1/models/{a.pk}/activate/").status_code
+        == 403
+    )
+    assert (
+        roles_world.client("outsider").post(f"/api/v1/models/{a.pk}/activate/").status_code == 404
+    )
+    assert AuditEvent.objects.filter(action="model.activate").count() == 2
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ModelVersion.objects.filter(pk=a.pk).update(is_active=True)
+
+
+@pytest.mark.slow
+def test_weights_download_is_permission_checked_audited_and_exact(
+    roles_world: RolesWorld, version: DatasetVersion
+) -> None:
+    model = ModelVersion.objects.get(training_job=run_training(roles_world, version, epochs=1))
+    url = f"/api/v1/models/{model.pk}/weights/"
+    r = roles_world.client("ml_staff").get(url)
+    assert r.status_code == 200
+    data = b"".join(r.streaming_content)
+    assert data == default_storage.open(model.weights, "rb").read()
+    assert ".safetensors" in r["Content-Disposition"]
+    assert roles_world.client("annotator").get(url).status_code == 403
+    assert roles_world.client("outsider").get(url).status_code == 404
+    assert AuditEvent.objects.filter(action="model.download").count() == 1
+
+
+@pytest.mark.slow
+def test_a_damaged_weights_file_is_refused_and_nothing_is_unpickled(
+    roles_world: RolesWorld, version: DatasetVersion
+) -> None:
+    model = ModelVersion.objects.get(training_job=run_training(roles_world, version, epochs=1))
+    path = Path(default_storage.path(model.weights))
+    path.write_bytes(b"\x80\x04not a safetensors file")  # a pickle header
+    evaluation = run_evaluation(roles_world, model)
+    assert evaluation.job.status == "failed"
+    assert "does not match its checksum" in evaluation.job.error
+    ModelVersion.objects.filter(pk=model.pk).update(sha256=_sha(path))  # now "matching"
+    evaluation = run_evaluation(roles_world, model)
+    assert evaluation.job.status == "failed"
+    assert "not a valid safetensors file" in evaluation.job.error
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- bad input: each answered before anything is queued -------------------------------------
+
+
+def test_training_start_validates_before_queueing(
+    roles_world: RolesWorld, version: DatasetVersion
+) -> None:
+    add_patient(roles_world.other, "train", 2)
+    out = roles_world.users["outsider"]
+    other = version_freeze(project=roles_world.other, by=out, override_reason="a test")
+    cases = [
+        ({"dataset_version": other.pk}, 404, "No dataset version"),
+        ({"dataset_version": 999999}, 404, "No dataset version"),
+        ({"epochs": 0}, 400, "epochs"),
+        ({"image_size": 100}, 400, "image_size"),
+        ({"lr": 5}, 400, "lr"),
+        ({"arch": "resnet"}, 400, "arch"),
+        ({"then_activate": True}, 400, "then_activate"),
+    ]
+    for body, code, text in cases:
+        r = start(roles_world, version, **body)
+        assert r.status_code == code, (body, r.json())
+        assert text in str(r.json()), (body, r.json())
+    r = roles_world.client("ml_staff").post(
+        "/api/v1/projects/alpha/training-jobs/", {"arch": "unet"}, format="json"
+    )
+    assert r.status_code == 400
+    assert "dataset_version" in r.json()
+    assert not TrainingJob.objects.exists()
+    assert not BackgroundJob.objects.filter(kind="model_training").exists()
+
+
+def test_a_version_without_a_val_split_is_refused(roles_world: RolesWorld) -> None:
+    add_patient(roles_world.project, "train", 2)
+    dm = roles_world.users["data_manager"]
+    only_train = version_freeze(project=roles_world.project, by=dm, override_reason="a test")
+    r = start(roles_world, only_train)
+    assert r.status_code == 400
+    assert "has no val frames" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("role", ["admin", "annotator", "data_manager", "ml_staff", "outsider"])
+def test_who_may_start_and_read_training(
+    roles_world: RolesWorld, version: DatasetVersion, role: str
+) -> None:
+    standing = {"admin": Staff.ADMIN, "annotator": Role.ANNOTATOR}
+    standing |= {"data_manager": Role.DATA_MANAGER, "ml_staff": Role.ML_STAFF}
+    client = roles_world.client(role)
+    r = client.post(
+        "/api/v1/projects/alpha/training-jobs/",
+        {"dataset_version": version.pk, "arch": "unet", **TINY},
+        format="json",
+    )
+    if role == "outsider":
+        assert r.status_code == 404
+    else:
+        allowed = Capability.TRAIN in CAPABILITIES[standing[role]]
+        assert r.status_code == (201 if allowed else 403)
+    listing = client.get("/api/v1/projects/alpha/training-jobs/")
+    assert listing.status_code == (404 if role == "outsider" else 200)
+    models = client.get("/api/v1/projects/alpha/models/")
+    assert models.status_code == (404 if role == "outsider" else 200)
+
+
+def test_cancel_a_queued_job_then_a_finished_one_is_409(
+    roles_world: RolesWorld, version: DatasetVersion
+) -> None:
+    training = TrainingJob.objects.get(pk=start(roles_world, version).json()["id"])
+    ml = roles_world.client("ml_staff")
+    r = ml.post(f"/api/v1/training-jobs/{training.pk}/cancel/")
+    assert r.status_code == 200
+    assert r.json()["status"] == "cancelled"
+    again = ml.post(f"/api/v1/training-jobs/{training.pk}/cancel/")
+    assert again.status_code == 409
+    assert "already ended (cancelled)" in again.json()["detail"]
+    training_run(training_id=training.pk, job_id=str(training.job_id))  # the queued message
+    assert not ModelVersion.objects.exists()
+    assert AuditEvent.objects.filter(action="training.cancel").count() == 1
