@@ -40,6 +40,7 @@ migrate: install
 demo: migrate
 	$(PY) manage.py setup_demo
 	$(PY) manage.py load_demo_data
+	$(PY) manage.py demo_training
 
 run: demo
 	$(PY) manage.py serve

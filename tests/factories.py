@@ -311,3 +311,43 @@ def write_tiny_dataset(
     stats = {"frames": len(frames)}
     layout.write_manifest(root, classes=classes, patients=patients, frames=frames, stats=stats)
     return root
+
+
+# Training jobs through the API, run in this process ------------------------------------------
+
+TINY_TRAINING = {"epochs": 2, "image_size": 64, "batch_size": 2, "lr": 0.003, "seed": 1}
+
+
+def start_training(world: RolesWorld, version: Any, role: str = "ml_staff", **body: Any) -> Any:
+    """POST a training job of the lite model on `version` (tiny settings unless overridden)."""
+    payload = {"dataset_version": version.pk, "arch": "improved_unet_lite", **TINY_TRAINING}
+    return world.client(role).post(
+        "/api/v1/projects/alpha/training-jobs/", {**payload, **body}, format="json"
+    )
+
+
+def run_training(world: RolesWorld, version: Any, **body: Any) -> Any:
+    """Start a job through the API and run it here, as the worker would."""
+    from mlbackend.models import TrainingJob
+    from mlbackend.services.training import training_run
+
+    r = start_training(world, version, **body)
+    assert r.status_code == 201, r.json()
+    training = TrainingJob.objects.get(pk=r.json()["id"])
+    training_run(training_id=training.pk, job_id=str(training.job_id))
+    training.refresh_from_db()
+    return training
+
+
+def run_evaluation(world: RolesWorld, model: Any, **body: Any) -> Any:
+    from mlbackend.models import ModelEvaluation
+    from mlbackend.services.evaluation import evaluation_run
+
+    r = world.client("ml_staff").post(
+        f"/api/v1/models/{model.pk}/evaluations/", body, format="json"
+    )
+    assert r.status_code == 202, r.json()
+    evaluation = ModelEvaluation.objects.get(pk=r.json()["id"])
+    evaluation_run(evaluation_id=evaluation.pk, job_id=str(evaluation.job_id))
+    evaluation.refresh_from_db()
+    return evaluation

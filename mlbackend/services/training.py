@@ -29,7 +29,7 @@ from datasets.users import User
 from datasets.versions.models import DatasetVersion, DatasetVersionItem
 from mlbackend.models import Arch, ModelVersion, TrainingJob
 from mlbackend.nn.config import model_config
-from mlbackend.services import workspace
+from mlbackend.services import tracking, workspace
 from mlbackend.training import TrainConfig, TrainingCancelled, train
 from mlbackend.training.config import Progress
 from mlbackend.training.loop import TrainResult, resolve_device
@@ -57,7 +57,7 @@ def train_config(*, arch: str, params: dict[str, Any], num_classes: int) -> Trai
         augment=float(values["augment_strength"]) > 0,
         augment_strength=float(values["augment_strength"]),
         seed=int(values["seed"]),
-        patience=max(5, int(values["epochs"]) // 3),
+        patience=int(values.get("patience") or max(5, int(values["epochs"]) // 3)),
     )
 
 
@@ -132,7 +132,7 @@ def training_cancel(*, training: TrainingJob, by: User) -> TrainingJob:
 
 
 @dataclass
-class Tracker:
+class ProgressWriter:
     """The `on_progress` callback: history, progress, ETA, heartbeat and the cancel check."""
 
     training: TrainingJob
@@ -140,6 +140,7 @@ class Tracker:
     every_s: float
     images_per_step: int
     observer: Callable[[Progress], object] | None = None
+    experiment: tracking.Tracker = field(default_factory=tracking.NoTracking)
     started: float = field(default_factory=time.monotonic)
     last_write: float = 0.0
     first_step: int | None = None
@@ -195,6 +196,7 @@ class Tracker:
         TrainingJob.objects.filter(pk=self.training.pk).update(
             history=self.training.history, log=self.training.log
         )
+        self.experiment.epoch(row)
         self.epoch_started, self.epoch_first_step = now, p.step
         self._write(p, now, f"epoch {p.epoch}/{p.epochs} done")
 
@@ -226,24 +228,34 @@ def training_run(
     """The worker's side. Idempotent: a redelivered message finds the job claimed or ended."""
     if not job_services.job_claim(job_id=job_id):
         return
-    training = TrainingJob.objects.select_related("dataset_version", "warm_start").get(
+    training = TrainingJob.objects.select_related("project", "dataset_version", "warm_start").get(
         pk=training_id
     )
     root = workspace.job_dir(job_id)
+    version = training.dataset_version
+    experiment = tracking.tracker_for(
+        project=training.project.slug,
+        training_id=training.pk,
+        params={"arch": training.arch, "dataset_version": version.number}
+        | {"dataset_checksum": version.checksum, **training.params},
+    )
     try:
-        result = _train(training, job_id, root, observer)
+        result = _train(training, job_id, root, observer, experiment)
     except TrainingCancelled:
         _note(training, "cancelled; the partial run was discarded")
+        experiment.finish(weights=None, status="KILLED")
         workspace.job_dir_remove(job_id)
         return
-    except Exception as exc:
+    except Exception as exc:  # any failure ends the job with a reason
         job_services.job_fail(job_id=job_id, error=_reason(exc))
         _note(training, f"failed: {_reason(exc)}")
+        experiment.finish(weights=None, status="FAILED")
         workspace.job_dir_remove(job_id)
         return
     from mlbackend.services.registry import model_register  # registry imports this module
 
     model_register(training=training, result=result, job_id=job_id, root=root)
+    experiment.finish(weights=result.weights, status="FINISHED")
     workspace.job_dir_remove(job_id)
 
 
@@ -252,6 +264,7 @@ def _train(
     job_id: str,
     root: Path,
     observer: Callable[[Progress], object] | None = None,
+    experiment: tracking.Tracker | None = None,
 ) -> TrainResult:
     version = training.dataset_version
     threads = workspace.use_threads()
@@ -273,14 +286,15 @@ def _train(
     )
     resumed = (root / "run" / "checkpoint.pt").is_file()
     _note(training, f"{'resumed' if resumed else 'started'} on {device}, {threads} thread(s)")
-    tracker = Tracker(
+    writer = ProgressWriter(
         training=training,
         job_id=job_id,
         every_s=float(settings.NERVEMARK_TRAIN_PROGRESS_S),
         images_per_step=config.batch_size,
         observer=observer,
+        experiment=experiment or tracking.NoTracking(),
     )
-    return train(config, data, root / "run", tracker, resume=True)
+    return train(config, data, root / "run", writer, resume=True)
 
 
 def _with_warm_start(config: TrainConfig, model: ModelVersion, root: Path) -> TrainConfig:

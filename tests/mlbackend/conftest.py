@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -25,3 +26,21 @@ def tiny_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """4 patients (2 train, 1 val, 1 test) x 4 frames of 64x64."""
     root = tmp_path_factory.mktemp("tiny_dataset")
     return write_tiny_dataset(root, {"pa": "train", "pb": "train", "pc": "val", "pd": "test"})
+
+
+@pytest.fixture
+def version(roles_world: Any) -> Any:
+    """A frozen version of alpha: one train, one val and two test patients, 3 frames each."""
+    from datasets.versions.services.freeze import version_freeze
+    from tests.factories import add_patient, make_split_patients
+
+    make_split_patients(roles_world.project)
+    add_patient(roles_world.project, "test", 3)
+    return version_freeze(project=roles_world.project, by=roles_world.users["data_manager"])
+
+
+@pytest.fixture
+def _scratch(settings: Any, tmp_path: Any) -> None:
+    """Training scratch folders in the test's tmp dir, one torch thread."""
+    settings.NERVEMARK_WORK_DIR = tmp_path / "work"
+    settings.NERVEMARK_TORCH_THREADS = 1

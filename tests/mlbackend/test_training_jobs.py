@@ -16,51 +16,18 @@ from datasets.access import CAPABILITIES, Capability, Staff
 from datasets.models import AuditEvent, BackgroundJob, Patient, Role
 from datasets.versions.models import DatasetVersion
 from datasets.versions.services.freeze import version_freeze
-from mlbackend.models import ModelEvaluation, ModelVersion, TrainingJob
-from mlbackend.services.evaluation import evaluation_run
+from mlbackend.models import ModelVersion, TrainingJob
 from mlbackend.services.training import training_run
-from tests.factories import RolesWorld, SplitPatients, add_patient, make_split_patients
+from tests.factories import (
+    TINY_TRAINING,
+    RolesWorld,
+    add_patient,
+    run_evaluation,
+    run_training,
+    start_training,
+)
 
-TINY = {"epochs": 2, "image_size": 64, "batch_size": 2, "lr": 0.003, "seed": 1}
-
-
-@pytest.fixture
-def version(roles_world: RolesWorld) -> DatasetVersion:
-    split_patients: SplitPatients = make_split_patients(roles_world.project)
-    add_patient(roles_world.project, "test", 3)  # two test patients
-    assert split_patients.patients["train"].split == "train"
-    return version_freeze(project=roles_world.project, by=roles_world.users["data_manager"])
-
-
-@pytest.fixture(autouse=True)
-def _scratch(settings: Any, tmp_path: Path) -> None:
-    settings.NERVEMARK_WORK_DIR = tmp_path / "work"
-    settings.NERVEMARK_TORCH_THREADS = 1
-
-
-def start(world: RolesWorld, version: DatasetVersion, role: str = "ml_staff", **body: Any) -> Any:
-    payload = {"dataset_version": version.pk, "arch": "improved_unet_lite", **TINY, **body}
-    return world.client(role).post("/api/v1/projects/alpha/training-jobs/", payload, format="json")
-
-
-def run_training(world: RolesWorld, version: DatasetVersion, **body: Any) -> TrainingJob:
-    r = start(world, version, **body)
-    assert r.status_code == 201, r.json()
-    training = TrainingJob.objects.get(pk=r.json()["id"])
-    training_run(training_id=training.pk, job_id=str(training.job_id))
-    training.refresh_from_db()
-    return training
-
-
-def run_evaluation(world: RolesWorld, model: ModelVersion, **body: Any) -> ModelEvaluation:
-    r = world.client("ml_staff").post(
-        f"/api/v1/models/{model.pk}/evaluations/", body, format="json"
-    )
-    assert r.status_code == 202, r.json()
-    evaluation = ModelEvaluation.objects.get(pk=r.json()["id"])
-    evaluation_run(evaluation_id=evaluation.pk, job_id=str(evaluation.job_id))
-    evaluation.refresh_from_db()
-    return evaluation
+pytestmark = pytest.mark.usefixtures("_scratch")
 
 
 @pytest.mark.slow
@@ -214,7 +181,7 @@ def test_training_start_validates_before_queueing(
         ({"then_activate": True}, 400, "then_activate"),
     ]
     for body, code, text in cases:
-        r = start(roles_world, version, **body)
+        r = start_training(roles_world, version, **body)
         assert r.status_code == code, (body, r.json())
         assert text in str(r.json()), (body, r.json())
     r = roles_world.client("ml_staff").post(
@@ -230,7 +197,7 @@ def test_a_version_without_a_val_split_is_refused(roles_world: RolesWorld) -> No
     add_patient(roles_world.project, "train", 2)
     dm = roles_world.users["data_manager"]
     only_train = version_freeze(project=roles_world.project, by=dm, override_reason="a test")
-    r = start(roles_world, only_train)
+    r = start_training(roles_world, only_train)
     assert r.status_code == 400
     assert "has no val frames" in r.json()["detail"]
 
@@ -244,7 +211,7 @@ def test_who_may_start_and_read_training(
     client = roles_world.client(role)
     r = client.post(
         "/api/v1/projects/alpha/training-jobs/",
-        {"dataset_version": version.pk, "arch": "unet", **TINY},
+        {"dataset_version": version.pk, "arch": "unet", **TINY_TRAINING},
         format="json",
     )
     if role == "outsider":
@@ -261,7 +228,7 @@ def test_who_may_start_and_read_training(
 def test_cancel_a_queued_job_then_a_finished_one_is_409(
     roles_world: RolesWorld, version: DatasetVersion
 ) -> None:
-    training = TrainingJob.objects.get(pk=start(roles_world, version).json()["id"])
+    training = TrainingJob.objects.get(pk=start_training(roles_world, version).json()["id"])
     ml = roles_world.client("ml_staff")
     r = ml.post(f"/api/v1/training-jobs/{training.pk}/cancel/")
     assert r.status_code == 200

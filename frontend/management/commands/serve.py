@@ -61,7 +61,14 @@ class Command(BaseCommand):
                 "DJANGO_SETTINGS_MODULE", "config.settings.base"
             ),
         }
-        procs = [subprocess.Popen(worker, env=env), subprocess.Popen(web, env=env)]  # noqa: S603
+        # Training on this CPU worker: the cores shared by its concurrent tasks (two threads on
+        # a busy 2-core machine train several times slower than one).
+        threads = max(1, (os.cpu_count() or 1) // concurrency)
+        worker_env = {"NERVEMARK_TORCH_THREADS": str(threads), **env}
+        procs = [
+            subprocess.Popen(worker, env=worker_env),  # noqa: S603
+            subprocess.Popen(web, env=env),  # noqa: S603
+        ]
         self.stdout.write(self.style.SUCCESS(f"\nNerveMark is running at http://{addr}/"))
         self.stdout.write("Press Ctrl-C to stop the web server and the worker.\n")
         try:
