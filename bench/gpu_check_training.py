@@ -27,9 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from datasets.synth.dataset import DatasetConfig, write_dataset  # noqa: E402
+from datasets import layout  # noqa: E402
 from mlbackend.evaluation.report import evaluate  # noqa: E402
 from mlbackend.nn.config import model_config  # noqa: E402
 from mlbackend.training import TrainConfig, TrainingCancelled, train  # noqa: E402
@@ -52,24 +54,53 @@ def check(name: str):
     return wrap
 
 
+def write_tubes(root: Path, size: int = 192) -> None:
+    """Six patients (4 train, 1 val, 1 test) of 16 frames: bright tubes on reddish noise."""
+    rng = np.random.default_rng(0)
+    patients = {f"P-{i}": s for i, s in enumerate(["train"] * 4 + ["val", "test"])}
+    frames = []
+    for code, split in patients.items():
+        for i in range(16):
+            image = (np.array([150, 45, 40]) + rng.normal(0, 12, (size, size, 3))).astype(np.uint8)
+            mask = np.zeros((size, size), np.uint8)
+            a, b = rng.integers(0, size, 2), rng.integers(0, size, 2)
+            cv2.line(mask, (int(a[0]), 0), (int(b[0]), size - 1), 1, int(rng.integers(6, 20)))
+            image[mask == 1] = (230, 220, 190)
+            entry = layout.frame_entry(
+                id=f"{code}_{i}",
+                patient=code,
+                video=code,
+                frame_index=i,
+                timestamp_ms=i * 40,
+                split=split,
+                name=f"{code}_{i:04d}",
+                sha256="",
+            )
+            for rel in (entry["image"], entry["mask"]):
+                (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(root / entry["image"]), image)
+            cv2.imwrite(str(root / entry["mask"]), mask)
+            frames.append(entry)
+    classes = layout.manifest_classes([{"id": 1, "name": "facial_nerve"}])
+    layout.write_manifest(root, classes=classes, patients=patients, frames=frames, stats={})
+
+
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "gpu-check")
     out.mkdir(parents=True, exist_ok=True)
-    assert torch.cuda.is_available(), "no CUDA device"
-    print(f"device: {torch.cuda.get_device_name(0)}, torch {torch.__version__}", flush=True)
+    device = os.environ.get("GPU_CHECK_DEVICE", "cuda")  # "cpu": a dry run of the script
+    if device == "cuda":
+        assert torch.cuda.is_available(), "no CUDA device"
+        print(f"device: {torch.cuda.get_device_name(0)}, torch {torch.__version__}", flush=True)
     data = out / "data"
-    write_dataset(
-        data,
-        DatasetConfig(patients=6, frames_per_patient=16, width=320, height=192),
-        show_progress=False,
-    )
+    write_tubes(data)
     config = TrainConfig(
         model=model_config("improved_unet_lite"),
         epochs=3,
         batch_size=8,
         image_size=128,
         lr=3e-3,
-        device="cuda",
+        device=device,
         num_workers=2,
         patience=10,
     )
@@ -94,7 +125,9 @@ def main() -> None:
 
     @check("evaluate-on-gpu")
     def _evaluate() -> str:
-        report = evaluate(weights=out / "full" / "model.safetensors", data=data, split="test")
+        report = evaluate(
+            weights=out / "full" / "model.safetensors", data=data, split="test", device=device
+        )
         keys = ("nerve_iou", "nerve_dice", "miou_bg", "frame_fp_rate", "frames_per_second")
         return json.dumps({k: report.get(k) for k in keys})
 
@@ -123,7 +156,7 @@ def main() -> None:
             "--batch-size",
             "8",
             "--device",
-            "cuda",
+            device,
             "--quiet",
         ]
         env = {**os.environ, "PYTHONPATH": f"{ROOT}:{os.environ.get('PYTHONPATH', '')}"}

@@ -233,7 +233,9 @@ NERVEMARK_JOB_STALE_S = env.int("NERVEMARK_JOB_STALE_S", default=300)
 NERVEMARK_WORK_DIR = Path(env("NERVEMARK_WORK_DIR", default=str(VAR_DIR / "work")))
 # torch threads for one training/evaluation task; 0: the worker's cores / its concurrency.
 NERVEMARK_TORCH_THREADS = env.int("NERVEMARK_TORCH_THREADS", default=0)
-# Training steps between writes of progress to the job row (cancel is checked every step).
+# GPUs one training job uses (> 1: the worker launches torchrun with that many processes).
+NERVEMARK_GPUS_PER_JOB = env.int("NERVEMARK_GPUS_PER_JOB", default=1)
+# Seconds between writes of progress to the job row (cancel is checked every step).
 NERVEMARK_TRAIN_PROGRESS_S = env.float("NERVEMARK_TRAIN_PROGRESS_S", default=2.0)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

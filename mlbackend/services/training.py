@@ -30,7 +30,7 @@ from datasets.versions.models import DatasetVersion, DatasetVersionItem
 from mlbackend.models import Arch, ModelVersion, TrainingJob
 from mlbackend.nn.config import model_config
 from mlbackend.services import tracking, workspace
-from mlbackend.training import TrainConfig, TrainingCancelled, train
+from mlbackend.training import TrainConfig, TrainingCancelled, launch_distributed, train
 from mlbackend.training.config import Progress
 from mlbackend.training.loop import TrainResult, resolve_device
 
@@ -286,14 +286,19 @@ def _train(
     )
     resumed = (root / "run" / "checkpoint.pt").is_file()
     _note(training, f"{'resumed' if resumed else 'started'} on {device}, {threads} thread(s)")
+    gpus = int(settings.NERVEMARK_GPUS_PER_JOB)
     writer = ProgressWriter(
         training=training,
         job_id=job_id,
         every_s=float(settings.NERVEMARK_TRAIN_PROGRESS_S),
-        images_per_step=config.batch_size,
+        images_per_step=config.batch_size * max(1, gpus),
         observer=observer,
         experiment=experiment or tracking.NoTracking(),
     )
+    if gpus > 1:  # torchrun child processes, one per GPU; progress comes back through a file
+        return launch_distributed(
+            config, data, root / "run", gpus, writer, resume=True, threads=threads
+        )
     return train(config, data, root / "run", writer, resume=True)
 
 

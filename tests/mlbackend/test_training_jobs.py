@@ -239,3 +239,17 @@ def test_cancel_a_queued_job_then_a_finished_one_is_409(
     training_run(training_id=training.pk, job_id=str(training.job_id))  # the queued message
     assert not ModelVersion.objects.exists()
     assert AuditEvent.objects.filter(action="training.cancel").count() == 1
+
+
+@pytest.mark.slow
+def test_a_job_with_two_processes_trains_through_torchrun_and_registers_one_model(
+    roles_world: RolesWorld, version: DatasetVersion, settings: Any
+) -> None:
+    """NERVEMARK_GPUS_PER_JOB > 1: the worker launches torchrun (gloo on this CPU machine);
+    progress and history come back from rank 0 and the model is registered once."""
+    settings.NERVEMARK_GPUS_PER_JOB = 2
+    training = run_training(roles_world, version, epochs=2)
+    assert training.job.status == "succeeded", training.job.error
+    assert [row["epoch"] for row in training.history] == [1, 2]
+    model = ModelVersion.objects.get(training_job=training)
+    assert model.val_metrics["nerve_iou"] is not None
