@@ -1,4 +1,8 @@
-"""`python -m mlbackend {train,evaluate,predict}`: the pure core from the command line."""
+"""`python -m mlbackend {train,evaluate,predict}`: the pure core from the command line.
+
+`train` also runs under torchrun (`torchrun --nproc_per_node N -m mlbackend train ...`): one
+process per GPU with DDP; rank 0 writes the outputs, the progress file and the progress bar.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,13 @@ from pathlib import Path
 
 from mlbackend.nn.config import ARCHITECTURES, model_config
 from mlbackend.training.config import Progress, TrainConfig
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
 
 
 def _train_parser(sub) -> None:
@@ -31,6 +42,21 @@ def _train_parser(sub) -> None:
     p.add_argument("--num-workers", type=int, default=-1, help="-1: auto")
     p.add_argument("--device", default="auto")
     p.add_argument("--compile", action="store_true", help="torch.compile (CUDA only)")
+    p.add_argument("--no-amp", action="store_true", help="no bf16 autocast on CUDA")
+    p.add_argument("--no-channels-last", action="store_true", help="NCHW memory format on CUDA")
+    p.add_argument("--sync-batchnorm", action="store_true", help="SyncBatchNorm (torchrun, CUDA)")
+    p.add_argument("--threads", type=_positive_int, default=None, help="torch.set_num_threads")
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="a TrainConfig as JSON (train_config.json); replaces the model and training flags "
+        "above except --no-amp, --no-channels-last and --sync-batchnorm",
+    )
+    p.add_argument(
+        "--progress-file", type=Path, default=None, help="append each progress event as JSON"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--base-width", type=int, default=None)
     p.add_argument("--encoder-weights", default=None, help="local safetensors file")
     for flag in ("cbam", "coord-attention", "full-scale-skips", "odconv"):
@@ -57,6 +83,19 @@ def _predict_parser(sub) -> None:
 
 
 def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
+    if args.config is not None:
+        config = TrainConfig.from_dict(json.loads(args.config.read_text()))
+    else:
+        config = _flags_config(args)
+    return replace(
+        config,
+        amp=config.amp and not args.no_amp,
+        channels_last=config.channels_last and not args.no_channels_last,
+        sync_batchnorm=config.sync_batchnorm or args.sync_batchnorm,
+    )
+
+
+def _flags_config(args: argparse.Namespace) -> TrainConfig:
     model = model_config(args.arch, base_width=args.base_width)
     model = replace(
         model,
@@ -85,14 +124,26 @@ def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 def _run_train(args: argparse.Namespace) -> int:
+    import torch
     from tqdm import tqdm
 
+    from mlbackend.training.distributed import env_rank
     from mlbackend.training.loop import train
 
     config = train_config_from_args(args)
-    bar = tqdm(total=None, unit="step", dynamic_ncols=True)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    main_rank = env_rank() == 0  # under torchrun only rank 0 gets progress events
+    bar = tqdm(total=None, unit="step", dynamic_ncols=True, disable=args.quiet or not main_rank)
+    events = None
+    if args.progress_file is not None and main_rank:
+        args.progress_file.parent.mkdir(parents=True, exist_ok=True)
+        events = args.progress_file.open("a")
 
     def on_progress(p: Progress) -> None:
+        if events is not None:
+            events.write(p.to_json() + "\n")
+            events.flush()
         bar.total = p.total_steps
         bar.n = p.step
         if p.phase == "train":
@@ -104,8 +155,14 @@ def _run_train(args: argparse.Namespace) -> int:
             )
         bar.refresh()
 
-    result = train(config, args.data, args.out, on_progress, resume=args.resume)
-    bar.close()
+    try:
+        result = train(config, args.data, args.out, on_progress, resume=args.resume)
+    finally:
+        bar.close()
+        if events is not None:
+            events.close()
+    if not main_rank:
+        return 0
     print(
         f"weights: {result.weights}  best epoch {result.best_epoch}  "
         f"val nerve_iou {result.best_val_nerve_iou}  ({result.selection})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -30,6 +31,7 @@ class TrainConfig:
     amp: bool = True  # bf16 autocast on CUDA (ignored on CPU)
     channels_last: bool = True  # on CUDA
     compile: bool = False  # torch.compile on CUDA
+    sync_batchnorm: bool = False  # SyncBatchNorm across ranks under torchrun on CUDA
     eval_batch_size: int = 8
     encoder_weights: str | None = None  # local safetensors of encoder weights; never downloaded
     init_weights: str | None = None  # local safetensors of a whole model (warm start)
@@ -84,6 +86,14 @@ class Progress:
     @property
     def fraction(self) -> float:
         return self.step / self.total_steps if self.total_steps else 0.0
+
+    def to_json(self) -> str:
+        """One line of JSON (NaN kept as NaN), read back by `from_json`."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, line: str) -> Progress:
+        return cls(**json.loads(line))
 
 
 class TrainingCancelled(Exception):

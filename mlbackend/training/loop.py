@@ -5,6 +5,10 @@ out_dir after a run:
   best.safetensors   best-on-val weights so far (+ best.json)
   model.safetensors  the selected final weights, config in metadata (+ model.json)
   train_config.json, history.json, result.json
+
+Under torchrun (RANK, WORLD_SIZE, LOCAL_RANK set) every rank calls `train` alike: DDP, each
+rank a disjoint part of each epoch (`batch_size` is per rank), rank 0 alone validates, writes
+the files above and calls `on_progress`; see mlbackend/training/distributed.py.
 """
 
 from __future__ import annotations
@@ -26,11 +30,12 @@ from torch.utils.data import DataLoader
 
 from datasets.layout import FrameRecord, Manifest, read_manifest
 from mlbackend.data.augment import AugmentConfig
-from mlbackend.data.dataset import EpochSampler, SegmentationDataset
+from mlbackend.data.dataset import CACHE_BYTES, EpochSampler, SegmentationDataset
 from mlbackend.evaluation.report import evaluate_frames, jsonable
 from mlbackend.nn.losses import DiceCELoss
 from mlbackend.nn.registry import build_model
 from mlbackend.nn.serialization import save_weights
+from mlbackend.training import distributed
 from mlbackend.training.checkpoint import (
     load_checkpoint,
     rng_state,
@@ -39,6 +44,7 @@ from mlbackend.training.checkpoint import (
     set_rng_state,
 )
 from mlbackend.training.config import Progress, TrainConfig, lr_at
+from mlbackend.training.distributed import DistContext
 
 ProgressCallback = Callable[[Progress], None]
 Batches = DataLoader[tuple[torch.Tensor, torch.Tensor]]  # (images (B, 3, S, S), masks (B, S, S))
@@ -64,6 +70,7 @@ class TrainResult:
     stopped_early: bool
     selection: str
     history: list[dict[str, Any]]
+    distributed: dict[str, Any] | None = None  # world_size, backend, per-rank steps and digests
 
 
 def resolve_device(name: str) -> torch.device:
@@ -91,18 +98,28 @@ def _load_init_weights(model: nn.Module, path: str) -> None:
         raise ValueError(f"warm-start weights {path!r} do not fit this model: {exc}") from exc
 
 
-def _loader(ds: SegmentationDataset, cfg: TrainConfig, device: torch.device) -> Batches:
-    workers = cfg.num_workers
+def _loader(
+    ds: SegmentationDataset, cfg: TrainConfig, device: torch.device, ctx: DistContext | None
+) -> Batches:
+    workers, local_ranks = cfg.num_workers, ctx.local_world_size if ctx else 1
     if workers < 0:  # auto: worker processes feed an accelerator; inline on CPU (no contention)
-        workers = min(8, os.cpu_count() or 1) if device.type == "cuda" else 0
+        cpus = os.cpu_count() or 1
+        workers = min(8, max(1, cpus // local_ranks)) if device.type == "cuda" else 0
+    sampler = EpochSampler(
+        len(ds),
+        epoch=0,
+        seed=cfg.seed,
+        rank=ctx.rank if ctx else 0,
+        world_size=ctx.world_size if ctx else 1,
+    )
     return DataLoader(
         ds,
         batch_size=cfg.batch_size,
-        sampler=EpochSampler(len(ds), epoch=0, seed=cfg.seed),
+        sampler=sampler,
         num_workers=workers,
         pin_memory=device.type == "cuda",
         persistent_workers=workers > 0,
-        drop_last=len(ds) >= cfg.batch_size,
+        drop_last=len(sampler) >= cfg.batch_size,
     )
 
 
@@ -114,7 +131,9 @@ def _autocast(
     return contextlib.nullcontext()
 
 
-def _build(config: TrainConfig, device: torch.device) -> tuple[nn.Module, torch.optim.Optimizer]:
+def _build(
+    config: TrainConfig, device: torch.device, sync_batchnorm: bool = False
+) -> tuple[nn.Module, torch.optim.Optimizer]:
     seed_everything(config.seed)
     model = build_model(config.model)
     if config.encoder_weights:
@@ -125,6 +144,8 @@ def _build(config: TrainConfig, device: torch.device) -> tuple[nn.Module, torch.
     if device.type == "cuda" and config.channels_last:
         # Module.to takes memory_format; the torch stubs' overloads leave it out.
         model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    if sync_batchnorm and device.type == "cuda":  # same parameters and state_dict keys
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     decay = config.weight_decay
     return model, torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=decay)
 
@@ -137,7 +158,20 @@ def train(
     *,
     resume: bool = False,
 ) -> TrainResult:
-    out, notify = Path(out_dir), on_progress or (lambda _p: None)
+    with distributed.session(config.device) as ctx:  # None unless launched by torchrun
+        return _train(config, data, Path(out_dir), on_progress, resume, ctx)
+
+
+def _train(
+    config: TrainConfig,
+    data: str | Path,
+    out: Path,
+    on_progress: ProgressCallback | None,
+    resume: bool,
+    ctx: DistContext | None,
+) -> TrainResult:
+    main = ctx is None or ctx.is_main  # the one process that validates, writes and reports
+    notify = (on_progress if main else None) or (lambda _p: None)
     out.mkdir(parents=True, exist_ok=True)
     manifest = read_manifest(data)
     if manifest.num_classes != config.model.num_classes:
@@ -147,21 +181,24 @@ def train(
     train_frames, val_frames = manifest.split("train"), manifest.split("val")
     if not train_frames:
         raise ValueError(f"dataset {str(data)!r} has no train frames")
-    device = resolve_device(config.device)
-    model, optimizer = _build(config, device)
+    device = ctx.device if ctx else resolve_device(config.device)
+    model, optimizer = _build(config, device, sync_batchnorm=bool(ctx) and config.sync_batchnorm)
     augment = AugmentConfig.scaled(config.augment_strength) if config.augment else None
-    loader = _loader(
-        SegmentationDataset(train_frames, config.image_size, augment, config.seed), config, device
+    cache = CACHE_BYTES // (ctx.local_world_size if ctx else 1)  # one machine's ranks share it
+    dataset = SegmentationDataset(
+        train_frames, config.image_size, augment, config.seed, cache_bytes=cache
     )
+    loader = _loader(dataset, config, device, ctx)
     total_steps = config.epochs * len(loader)
     state, ckpt_path = TrainState(history=[]), out / "checkpoint.pt"
     if resume and ckpt_path.exists():
         state = _restore(ckpt_path, config, model, optimizer, device)
-    (out / "train_config.json").write_text(json.dumps(config.to_dict(), indent=2))
-    step_model = model
+    if main:
+        (out / "train_config.json").write_text(json.dumps(config.to_dict(), indent=2))
+    step_model = distributed.wrap(model, ctx) if ctx else model
     if config.compile and device.type == "cuda":
         # An nn.Module (OptimizedModule) for a module; the torch stubs say only Callable.
-        step_model = cast(nn.Module, torch.compile(model))
+        step_model = cast(nn.Module, torch.compile(step_model))
     epoch_args = (step_model, loader, optimizer, DiceCELoss(config.focal_gamma), state, config)
     extra = {"image_size": config.image_size, "classes": list(manifest.classes)}
     sampler = loader.sampler
@@ -172,28 +209,32 @@ def train(
         model.train()
         sampler.epoch = epoch
         loss, lr = _train_epoch(*epoch_args, device, total_steps, epoch, notify)
-        val = _validate(model, val_frames, config, manifest.num_classes)
-        _select(state, val, epoch, model, out, config, extra)
-        state.epoch = epoch + 1
-        state.history.append(
-            {"epoch": epoch + 1, "step": state.step, "loss": loss, "lr": lr, "val": val}
-        )
-        _save(ckpt_path, model, optimizer, state, config)
-        best = _finite(state.best_metric)
-        notify(
-            Progress(
-                "epoch_end",
-                epoch + 1,
-                config.epochs,
-                state.step,
-                total_steps,
-                loss=loss,
-                lr=lr,
-                val=val,
-                best_val_nerve_iou=best,
+        if main:
+            val = _validate(model, val_frames, config, manifest.num_classes)
+            _select(state, val, epoch, model, out, config, extra)
+            state.epoch = epoch + 1
+            state.history.append(
+                {"epoch": epoch + 1, "step": state.step, "loss": loss, "lr": lr, "val": val}
             )
-        )
-    return _finish(out, state, val_frames, config, total_steps, notify, manifest)
+            _save(ckpt_path, model, optimizer, state, config)
+            best = _finite(state.best_metric)
+            notify(
+                Progress(
+                    "epoch_end",
+                    epoch + 1,
+                    config.epochs,
+                    state.step,
+                    total_steps,
+                    loss=loss,
+                    lr=lr,
+                    val=val,
+                    best_val_nerve_iou=best,
+                )
+            )
+        if ctx:  # the others wait here for rank 0's epoch, best and stop decision
+            distributed.sync_state(state, keep=("step",))  # each rank counts its own steps
+    finish_args = (out, state, val_frames, config, total_steps, notify, manifest)
+    return _finish_distributed(ctx, model, *finish_args) if ctx else _finish(*finish_args)
 
 
 def _train_epoch(
@@ -337,6 +378,7 @@ def _finish(
     total_steps: int,
     notify: ProgressCallback,
     manifest: Manifest,
+    dist_info: dict[str, Any] | None = None,
 ) -> TrainResult:
     shutil.copyfile(out / "best.safetensors", out / "model.safetensors")
     shutil.copyfile(out / "best.json", out / "model.json")
@@ -348,9 +390,12 @@ def _finish(
         stopped_early=state.stopped_early,
         selection="best val nerve_iou" if val_frames else "last epoch (no val split)",
         history=state.history or [],
+        distributed=dist_info,
     )
     (out / "history.json").write_text(json.dumps(jsonable(result.history), indent=2))
     summary = {k: v for k, v in asdict(result).items() if k != "history"}
+    if dist_info is None:
+        del summary["distributed"]  # single-process result.json as before
     (out / "result.json").write_text(
         json.dumps(jsonable({**summary, "weights": str(result.weights)}), indent=2)
     )
@@ -364,4 +409,33 @@ def _finish(
             best_val_nerve_iou=result.best_val_nerve_iou,
         )
     )
+    return result
+
+
+def _finish_distributed(
+    ctx: DistContext,
+    model: nn.Module,
+    out: Path,
+    state: TrainState,
+    val_frames: Sequence[FrameRecord],
+    config: TrainConfig,
+    total_steps: int,
+    notify: ProgressCallback,
+    manifest: Manifest,
+) -> TrainResult:
+    """Rank 0 writes the outputs, with each rank's step count and parameter digest (equal
+    when DDP kept the ranks in sync); every rank returns rank 0's result."""
+    info = {
+        "world_size": ctx.world_size,
+        "backend": ctx.backend,
+        "steps_per_rank": distributed.all_gather_object(state.step),
+        "parameter_sha256_per_rank": distributed.all_gather_object(
+            distributed.parameter_digest(model)
+        ),
+    }
+    result = None
+    if ctx.is_main:
+        result = _finish(out, state, val_frames, config, total_steps, notify, manifest, info)
+    result = distributed.broadcast_object(result)
+    assert result is not None  # rank 0's
     return result

@@ -86,6 +86,28 @@ def test_predict_cli_prints_polygons_and_scores(tiny_dataset, tmp_path, capsys):
     assert cv2.imread(result["image"]) is not None
 
 
+def test_train_cli_threads_amp_channels_last_and_config_file(tiny_dataset, tmp_path, monkeypatch):
+    import torch
+
+    threads = []
+    monkeypatch.setattr(torch, "set_num_threads", threads.append)
+    out = tmp_path / "run"
+    common = ["train", "--data", str(tiny_dataset), "--epochs", "1", "--image-size", "32"]
+    flags = ["--arch", "unet", "--base-width", "4", "--threads", "3", "--no-amp"]
+    args = [*common, "--out", str(out), *flags, "--no-channels-last", "--progress-file"]
+    assert main([*args, str(tmp_path / "events.jsonl"), "--quiet"]) == 0
+    assert threads == [3]
+    saved = json.loads((out / "train_config.json").read_text())
+    assert (saved["amp"], saved["channels_last"], saved["sync_batchnorm"]) == (False, False, False)
+    lines = (tmp_path / "events.jsonl").read_text().splitlines()
+    assert [json.loads(line)["phase"] for line in lines][-2:] == ["epoch_end", "done"]
+    # --config replaces the model/training flags; the on/off switches still apply on top
+    again = [*common, "--out", str(tmp_path / "again"), "--config", str(out / "train_config.json")]
+    assert main([*again, "--sync-batchnorm", "--quiet"]) == 0
+    rerun = json.loads((tmp_path / "again" / "train_config.json").read_text())
+    assert rerun == {**saved, "sync_batchnorm": True}
+
+
 def test_pure_core_imports_no_django_and_module_entry_point_runs():
     code = (
         "import sys, mlbackend.nn, mlbackend.data, mlbackend.training, mlbackend.inference, "

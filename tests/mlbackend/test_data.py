@@ -73,6 +73,49 @@ def test_epoch_sampler_is_a_seeded_permutation_per_epoch():
     assert sorted(second) == list(range(10, 20))
 
 
+def test_sharded_epoch_sampler_splits_one_permutation_into_disjoint_equal_parts():
+    whole = list(EpochSampler(11, epoch=2, seed=5))
+    parts = [list(EpochSampler(11, epoch=2, seed=5, rank=r, world_size=3)) for r in range(3)]
+    assert [len(part) for part in parts] == [3, 3, 3]  # 11 // 3 each: equal steps per rank
+    assert len(set().union(*parts)) == 9  # disjoint
+    assert all(set(part) <= set(whole) for part in parts)  # of the same epoch's permutation
+    assert parts[1] == whole[1:9:3]
+    assert list(EpochSampler(11, epoch=2, seed=5, rank=0, world_size=1)) == whole
+    with pytest.raises(ValueError, match="rank"):
+        EpochSampler(11, epoch=0, seed=0, rank=3, world_size=3)
+    with pytest.raises(ValueError, match="world_size=4"):
+        EpochSampler(3, epoch=0, seed=0, rank=0, world_size=4)
+
+
+def _frame_bytes(ds, index):
+    image, mask = ds._load(index)
+    return image.nbytes + mask.nbytes
+
+
+def test_frame_cache_keeps_within_its_share_evicting_least_recently_used(tiny_dataset, monkeypatch):
+    import mlbackend.data.dataset as dataset_module
+
+    frames = read_manifest(tiny_dataset).split("train")
+    size = _frame_bytes(SegmentationDataset(frames, 32, None), 0)  # every tiny frame: one size
+    ds = SegmentationDataset(frames, 32, None, cache_bytes=3 * size)
+    for i in (0, 1, 2, 0, 3, 4, 0, 5):  # 0 is used again each time before the cache fills
+        ds[i]
+        assert ds.cached_bytes == sum(a.nbytes + b.nbytes for a, b in ds.cache.values())
+        assert ds.cached_bytes <= 3 * size
+    assert list(ds.cache) == [4, 0, 5]
+
+    class Worker:  # what get_worker_info() says inside a DataLoader worker of a 3-worker loader
+        num_workers = 3
+
+    monkeypatch.setattr(dataset_module, "get_worker_info", lambda: Worker())
+    in_worker = SegmentationDataset(frames, 32, None, cache_bytes=7 * size)
+    assert in_worker.cache_share() == 7 * size // 3
+    for i in range(len(frames)):
+        in_worker[i]
+        assert in_worker.cached_bytes <= 7 * size // 3
+    assert len(in_worker.cache) == 2  # the loader's total: 3 workers x 2 frames <= 7 frames
+
+
 def test_image_size_must_be_multiple_of_32(tiny_dataset):
     with pytest.raises(ValueError, match="image_size"):
         SegmentationDataset(read_manifest(tiny_dataset).frames, 50, None)
