@@ -2,12 +2,24 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from frontend import media_views, split_views, views
+from frontend import media_views, model_views, split_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("projects/<slug:slug>/", views.project_detail, name="project-detail"),
     path("projects/<slug:slug>/splits/", split_views.splits_page, name="split-manager"),
+    path("projects/<slug:slug>/models/", model_views.models_page, name="models-page"),
+    path(
+        "projects/<slug:slug>/models/compare/",
+        model_views.models_compare_page,
+        name="models-compare-page",
+    ),
+    path("projects/<slug:slug>/models/<int:pk>/", model_views.model_page, name="model-page"),
+    path(
+        "projects/<slug:slug>/training-jobs/<int:pk>/",
+        model_views.training_job_page,
+        name="training-job-page",
+    ),
     path("projects/<slug:slug>/patients/new/", views.patient_new, name="patient-new"),
     path("patients/<int:pk>/split/", views.patient_split, name="patient-split"),
     path(

@@ -19,6 +19,7 @@ from datasets.services import jobs as job_services
 from datasets.services.audit import audit_record
 from datasets.services.storage import file_sha256, storage_put_file
 from datasets.users import User
+from mlbackend.evaluation.report import jsonable
 from mlbackend.models import ModelVersion, TrainingJob
 from mlbackend.nn.config import ModelConfig
 from mlbackend.nn.registry import build_model
@@ -31,7 +32,9 @@ def _val_metrics(result: TrainResult) -> dict[str, Any]:
     row = next((h for h in result.history if h["epoch"] == result.best_epoch), None)
     val = (row or {}).get("val") or {}
     keys = ("miou_bg", "nerve_iou", "nerve_dice", "precision", "recall", "loss")
-    return {k: val.get(k) for k in keys} | {"epoch": result.best_epoch}
+    # NaN (e.g. precision of a model that predicts no nerve) -> null: JSON has no NaN, and
+    # PostgreSQL refuses it in a jsonb column.
+    return jsonable({k: val.get(k) for k in keys}) | {"epoch": result.best_epoch}
 
 
 def _param_count(model_config: dict[str, Any]) -> int:

@@ -254,7 +254,13 @@ def training_run(
         return
     from mlbackend.services.registry import model_register  # registry imports this module
 
-    model_register(training=training, result=result, job_id=job_id, root=root)
+    try:
+        model_register(training=training, result=result, job_id=job_id, root=root)
+    except Exception as exc:  # storing the model failed: the job ends, with the reason
+        reason = f"Storing the trained model failed ({type(exc).__name__}); see the worker's log."
+        job_services.job_fail(job_id=job_id, error=reason)
+        experiment.finish(weights=None, status="FAILED")
+        raise
     experiment.finish(weights=result.weights, status="FINISHED")
     workspace.job_dir_remove(job_id)
 

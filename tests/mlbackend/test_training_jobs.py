@@ -253,3 +253,25 @@ def test_a_job_with_two_processes_trains_through_torchrun_and_registers_one_mode
     assert [row["epoch"] for row in training.history] == [1, 2]
     model = ModelVersion.objects.get(training_job=training)
     assert model.val_metrics["nerve_iou"] is not None
+
+
+def test_validation_metrics_that_are_not_numbers_are_stored_as_null() -> None:
+    """A model that predicts no nerve on val has no precision (0/0): JSON null, not NaN,
+    which PostgreSQL would refuse when the model is registered."""
+    from mlbackend.services.registry import _val_metrics
+    from mlbackend.training.loop import TrainResult
+
+    val = {"miou_bg": 0.4, "nerve_iou": 0.0, "precision": float("nan"), "loss": 0.7}
+    result = TrainResult(
+        weights=Path("model.safetensors"),
+        best_epoch=1,
+        best_val_nerve_iou=0.0,
+        epochs_run=1,
+        stopped_early=False,
+        selection="best val nerve_iou",
+        history=[{"epoch": 1, "val": val}],
+    )
+    metrics = _val_metrics(result)
+    assert metrics["precision"] is None
+    assert metrics["nerve_iou"] == 0.0
+    assert metrics["epoch"] == 1

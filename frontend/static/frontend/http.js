@@ -8,9 +8,45 @@ export function csrfToken() {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
+// "image_size" -> "Image size"; "non_field_errors" and "detail" carry no field name.
+function fieldName(key) {
+  const words = key.replace(/_/g, " ").trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function messages(value, labels) {
+  if (value === null || value === undefined) return [];
+  if (Array.isArray(value)) return value.flatMap((v) => messages(v, labels));
+  if (typeof value === "object") return errorLines(value, labels);
+  return [String(value)];
+}
+
+function errorLines(body, labels) {
+  return Object.entries(body).flatMap(([key, value]) => {
+    if (key === "code") return [];
+    const texts = messages(value, labels);
+    if (key === "detail" || key === "non_field_errors") return texts;
+    return texts.map((t) => `${labels[key] || fieldName(key)}: ${t}`);
+  });
+}
+
+// An error body as sentences for the page, never raw JSON: DRF's {detail} as is, and its
+// {field: [messages]} as "Field: message." lines joined by spaces (`labels`: field -> the name
+// the page shows for it).
+export function errorSentence(body, status, labels = {}) {
+  if (body && typeof body === "object") {
+    if (typeof body.detail === "string" && body.detail) return body.detail;
+    const lines = errorLines(body, labels);
+    if (lines.length) return lines.join(" ");
+  } else if (typeof body === "string" && body) {
+    return body;
+  }
+  return status ? `The server answered ${status}.` : "The server did not answer.";
+}
+
 export class ApiError extends Error {
   constructor(status, body) {
-    super(body?.detail || (body ? JSON.stringify(body) : "") || `HTTP ${status}`);
+    super(errorSentence(body, status));
     this.status = status;
     this.body = body;
   }

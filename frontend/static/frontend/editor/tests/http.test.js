@@ -53,15 +53,17 @@ test("GET sends no CSRF token; a raw body and extra headers pass through", async
   assert.equal(calls[1].init.headers["X-CSRFToken"], "tok=1");
 });
 
-test("api throws ApiError with the server's detail, else the body, else the status", async () => {
+test("api throws ApiError with the server's detail, else the field errors as sentences, else the status", async () => {
   stubFetch(409, '{"detail": "Frozen.", "code": "frozen"}');
   const err = await api("POST", "/d/").catch((e) => e);
   assert.ok(err instanceof ApiError);
   assert.deepEqual([err.status, err.message, err.body.code], [409, "Frozen.", "frozen"]);
   stubFetch(400, '{"mode": ["Not a valid choice."]}');
-  assert.equal((await api("POST", "/d/").catch((e) => e)).message, '{"mode":["Not a valid choice."]}');
+  assert.equal((await api("POST", "/d/").catch((e) => e)).message, "Mode: Not a valid choice.");
+  stubFetch(400, '{"image_size": ["Must be a multiple of 32."], "non_field_errors": ["Pick one."]}');
+  assert.equal((await api("POST", "/d/").catch((e) => e)).message, "Image size: Must be a multiple of 32. Pick one.");
   stubFetch(502, "");
-  assert.equal((await api("GET", "/d/").catch((e) => e)).message, "HTTP 502");
+  assert.equal((await api("GET", "/d/").catch((e) => e)).message, "The server answered 502.");
 });
 
 test("204 has no body; a non-JSON body becomes a short detail", async () => {
