@@ -250,7 +250,7 @@ def training_run(
         job_services.job_fail(job_id=job_id, error=_reason(exc))
         _note(training, f"failed: {_reason(exc)}")
         experiment.finish(weights=None, status="FAILED")
-        workspace.job_dir_remove(job_id)
+        workspace.job_dir_remove(job_id, keep_checkpoint=True)
         return
     from mlbackend.services.registry import model_register  # registry imports this module
 
@@ -325,8 +325,8 @@ def _reason(exc: BaseException) -> str:
     """A sentence for the user; the traceback goes to the worker's log, not to the page."""
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return (
-            "The worker's disk is full, so the next checkpoint could not be written. Free space "
-            "on the worker and start the job again."
+            "The worker's disk is full, so the next checkpoint could not be written; the last "
+            "complete checkpoint is kept on the worker. Free space and start the job again."
         )
     if isinstance(exc, ValueError | ApplicationError):
         text = str(exc)

@@ -27,8 +27,14 @@ def job_dir(job_id: str) -> Path:
     return path
 
 
-def job_dir_remove(job_id: str) -> None:
-    shutil.rmtree(Path(settings.NERVEMARK_WORK_DIR) / "jobs" / str(job_id), ignore_errors=True)
+def job_dir_remove(job_id: str, *, keep_checkpoint: bool = False) -> None:
+    """Remove a job's scratch folder; `keep_checkpoint`: only the dataset copy (the bulk) goes,
+    the run folder with its last checkpoint stays for an operator to resume from by hand."""
+    root = Path(settings.NERVEMARK_WORK_DIR) / "jobs" / str(job_id)
+    if keep_checkpoint:
+        shutil.rmtree(root / "data", ignore_errors=True)
+        return
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def dataset_materialise(

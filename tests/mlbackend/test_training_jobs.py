@@ -275,3 +275,81 @@ def test_validation_metrics_that_are_not_numbers_are_stored_as_null() -> None:
     assert metrics["precision"] is None
     assert metrics["nerve_iou"] == 0.0
     assert metrics["epoch"] == 1
+
+
+@pytest.mark.slow
+def test_disk_full_while_writing_a_checkpoint_fails_the_job_and_keeps_the_last_one(
+    roles_world: RolesWorld, version: DatasetVersion, settings: Any, monkeypatch: Any
+) -> None:
+    import errno
+
+    import torch
+
+    from mlbackend.training import checkpoint
+
+    real_save, calls = torch.save, []
+
+    def save(obj: Any, path: Any) -> None:
+        calls.append(path)
+        if len(calls) == 2:  # the second epoch's checkpoint: the disk is full half-way
+            Path(path).write_bytes(b"partial")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_save(obj, path)
+
+    monkeypatch.setattr(checkpoint.torch, "save", save)
+    training = run_training(roles_world, version, epochs=3)
+    assert training.job.status == "failed"
+    assert training.job.error.startswith("The worker's disk is full")
+    assert "/" not in training.job.error  # no server path in what the user reads
+    run = Path(settings.NERVEMARK_WORK_DIR) / "jobs" / str(training.job_id) / "run"
+    kept = torch.load(run / "checkpoint.pt", weights_only=True)  # whole, from epoch 1
+    assert kept["epoch"] == 1
+    assert not list(run.glob(".checkpoint.pt.*.tmp"))  # the partial file was cleaned up
+    assert not (run.parent / "data").exists()  # the dataset copy was freed
+    assert not ModelVersion.objects.exists()
+
+
+# --- the role matrix over every training and model route, read from the capability map --------
+
+STANDING = {
+    "admin": Staff.ADMIN,
+    "annotator": Role.ANNOTATOR,
+    "data_manager": Role.DATA_MANAGER,
+    "ml_staff": Role.ML_STAFF,
+}
+ROUTES = [  # method, url template, body, capability, status when allowed
+    ("get", "/api/v1/projects/alpha/training-jobs/", None, Capability.VIEW, 200),
+    ("get", "/api/v1/training-jobs/{job}/", None, Capability.VIEW, 200),
+    ("post", "/api/v1/training-jobs/{job}/cancel/", None, Capability.TRAIN, 409),
+    ("get", "/api/v1/projects/alpha/models/", None, Capability.VIEW, 200),
+    ("get", "/api/v1/models/{model}/", None, Capability.VIEW, 200),
+    ("get", "/api/v1/models/{model}/evaluations/", None, Capability.VIEW, 200),
+    ("post", "/api/v1/models/{model}/evaluations/", {}, Capability.TRAIN, 202),
+    ("post", "/api/v1/models/{model}/activate/", None, Capability.TRAIN, 200),
+    ("get", "/api/v1/models/{model}/weights/", None, Capability.DOWNLOAD_MODELS, 200),
+    ("get", "/api/v1/projects/alpha/models/compare/?ids={model}", None, Capability.VIEW, 400),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("role", ["admin", "annotator", "data_manager", "ml_staff", "outsider"])
+def test_role_matrix_over_training_and_model_routes(
+    roles_world: RolesWorld, version: DatasetVersion, role: str
+) -> None:
+    """Allowed roles get the route's answer, members without the capability 403, and a member
+    of another project 404 on every route (existence of alpha's jobs and models not revealed)."""
+    training = run_training(roles_world, version, epochs=1)
+    model = ModelVersion.objects.get(training_job=training)
+    client = roles_world.client(role)
+    for method, template, body, need, allowed in ROUTES:
+        url = template.format(job=training.pk, model=model.pk)
+        r = (
+            getattr(client, method)(url, body, format="json")
+            if body is not None
+            else getattr(client, method)(url)
+        )
+        if role == "outsider":
+            expected = 404
+        else:
+            expected = allowed if need in CAPABILITIES[STANDING[role]] else 403
+        assert r.status_code == expected, (role, method, url, r.status_code)
