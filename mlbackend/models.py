@@ -25,9 +25,9 @@ class Arch(models.TextChoices):
 class TrainingJob(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="training_jobs")
     dataset_version = models.ForeignKey(
-        "versions.DatasetVersion", on_delete=models.PROTECT, related_name="training_jobs"
+        "versions.DatasetVersion", on_delete=models.RESTRICT, related_name="training_jobs"
     )
-    job = models.OneToOneField(BackgroundJob, on_delete=models.PROTECT, related_name="training")
+    job = models.OneToOneField(BackgroundJob, on_delete=models.RESTRICT, related_name="training")
     arch = models.CharField(max_length=24, choices=Arch.choices)
     # epochs, batch_size, image_size, lr, augment, seed: what the user chose, validated.
     params = models.JSONField(default=dict)
@@ -60,7 +60,7 @@ class ModelVersion(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="model_versions")
     number = models.PositiveIntegerField()
     training_job = models.OneToOneField(
-        TrainingJob, on_delete=models.PROTECT, related_name="model_version"
+        TrainingJob, on_delete=models.RESTRICT, related_name="model_version"
     )
     arch = models.CharField(max_length=24, choices=Arch.choices)
     weights = models.CharField(max_length=300)  # storage name of the safetensors file
@@ -69,7 +69,7 @@ class ModelVersion(models.Model):
     config = models.JSONField(default=dict)  # model config + training config, frozen
     param_count = models.BigIntegerField(default=0)
     dataset_version = models.ForeignKey(
-        "versions.DatasetVersion", on_delete=models.PROTECT, related_name="model_versions"
+        "versions.DatasetVersion", on_delete=models.RESTRICT, related_name="model_versions"
     )
     dataset_checksum = models.CharField(max_length=64)
     val_metrics = models.JSONField(default=dict, blank=True)
@@ -100,10 +100,10 @@ class ModelEvaluation(models.Model):
 
     model = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="evaluations")
     dataset_version = models.ForeignKey(
-        "versions.DatasetVersion", on_delete=models.PROTECT, related_name="evaluations"
+        "versions.DatasetVersion", on_delete=models.RESTRICT, related_name="evaluations"
     )
     split = models.CharField(max_length=8, default="test")
-    job = models.OneToOneField(BackgroundJob, on_delete=models.PROTECT, related_name="evaluation")
+    job = models.OneToOneField(BackgroundJob, on_delete=models.RESTRICT, related_name="evaluation")
     report = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

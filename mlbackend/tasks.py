@@ -5,33 +5,49 @@ Routed to `gpu` by CELERY_TASK_ROUTES (`mlbackend.tasks.*`). Run a gpu worker wi
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.conf import settings
 
+from datasets.models import JobStatus
+from datasets.services import jobs as job_services
 from mlbackend.services import evaluation as evaluation_services
 from mlbackend.services import training as training_services
 
 
 @shared_task(
     name="mlbackend.tasks.train",
+    bind=True,
     queue="gpu",
-    soft_time_limit=71 * 3600,
-    time_limit=72 * 3600,
+    # Under the Redis visibility timeout (48 h), so the broker never redelivers a running job.
+    soft_time_limit=46 * 3600,
+    time_limit=47 * 3600,
     acks_late=True,
     reject_on_worker_lost=True,
 )
-def train(training_id: int, job_id: str) -> None:
+def train(self: Task, training_id: int, job_id: str) -> None:
     """Train one model on a frozen dataset version; resumes from the job's last checkpoint."""
-    training_services.training_run(training_id=training_id, job_id=job_id)
+    if not training_services.training_run(training_id=training_id, job_id=job_id):
+        _look_again_later(self, job_id)
 
 
 @shared_task(
     name="mlbackend.tasks.evaluate",
+    bind=True,
     queue="gpu",
     soft_time_limit=6 * 3600,
     time_limit=6 * 3600 + 300,
     acks_late=True,
     reject_on_worker_lost=True,
 )
-def evaluate(evaluation_id: int, job_id: str) -> None:
+def evaluate(self: Task, evaluation_id: int, job_id: str) -> None:
     """Evaluate one model version on the test split of a dataset version."""
-    evaluation_services.evaluation_run(evaluation_id=evaluation_id, job_id=job_id)
+    if not evaluation_services.evaluation_run(evaluation_id=evaluation_id, job_id=job_id):
+        _look_again_later(self, job_id)
+
+
+def _look_again_later(task: Task, job_id: str) -> None:
+    """The job is RUNNING under another worker: this is a duplicate, or the message came back
+    because that worker died on another machine while its heartbeat is still fresh. Acking now
+    would leave a dead worker's job running forever, so look again once it could be stale."""
+    if job_services.job_status(job_id=job_id) == JobStatus.RUNNING:
+        raise task.retry(countdown=settings.NERVEMARK_JOB_STALE_S + 30, max_retries=None)

@@ -118,10 +118,24 @@ def job_progress(*, job_id: uuid.UUID | str, progress: float, message: str = "")
     return updated == 1
 
 
-def job_finish(*, job_id: uuid.UUID | str, result: dict[str, Any] | None = None) -> None:
-    BackgroundJob.objects.filter(id=job_id, status=JobStatus.RUNNING).update(
+def job_finish(*, job_id: uuid.UUID | str, result: dict[str, Any] | None = None) -> bool:
+    """RUNNING -> SUCCEEDED; False when the job was cancelled (or failed) meanwhile."""
+    finished = BackgroundJob.objects.filter(id=job_id, status=JobStatus.RUNNING).update(
         status=JobStatus.SUCCEEDED, progress=1.0, result=result or {}, finished_at=timezone.now()
     )
+    return finished == 1
+
+
+def job_lock_running(*, job_id: uuid.UUID | str) -> bool:
+    """Inside a transaction: lock the job row; True while it is still RUNNING. A cancel that
+    arrives now waits for the transaction, so what it commits belongs to a running job."""
+    status = (
+        BackgroundJob.objects.select_for_update()
+        .filter(id=job_id)
+        .values_list("status", flat=True)
+        .first()
+    )
+    return status == JobStatus.RUNNING
 
 
 def job_fail(*, job_id: uuid.UUID | str, error: str) -> None:

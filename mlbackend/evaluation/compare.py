@@ -55,8 +55,13 @@ def paired_difference(
     return out
 
 
+def _number(value: float | None) -> float:
+    """Stored reports hold null where a metric is undefined (0/0): NaN here, left out later."""
+    return math.nan if value is None else float(value)
+
+
 def compare_models(
-    per_patient: Sequence[Mapping[str, Mapping[str, float]]],
+    per_patient: Sequence[Mapping[str, Mapping[str, float | None]]],
     *,
     metric: str = "nerve_iou",
     n_boot: int = 2000,
@@ -65,9 +70,9 @@ def compare_models(
     """Each model after the first against the first (the reference), paired by patient."""
     if len(per_patient) < 2:
         raise ValueError("compare at least two models")
-    ref = {p: float(row[metric]) for p, row in per_patient[0].items()}
+    ref = {p: _number(row.get(metric)) for p, row in per_patient[0].items()}
     result = []
     for table in per_patient[1:]:
-        other = {p: float(row[metric]) for p, row in table.items()}
+        other = {p: _number(row.get(metric)) for p, row in table.items()}
         result.append(paired_difference(ref, other, n_boot=n_boot, seed=seed))
     return result

@@ -173,20 +173,31 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def _cell(value: float | None, spec: str = ">12.4f") -> str:
+    """A number, or "-" where it is undefined (NaN in memory, null once stored as JSON)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        width = "".join(c for c in spec.split(".")[0] if c.isdigit())
+        return format("-", spec.split(".")[0][:1] + width if width else "")
+    return format(value, spec)
+
+
 def format_report(report: dict[str, Any]) -> str:
     """A plain-text table: dataset-level metrics, per-patient rows, mean and 95% CI."""
     names = list(METRICS)
+    fps = report.get("frames_per_second")
     lines = [
         f"split={report.get('split', '?')}  frames={report['num_frames']}  "
-        f"patients={report['num_patients']}  frames/s={report['frames_per_second']:.1f}",
+        f"patients={report['num_patients']}  frames/s={_cell(fps, '.1f')}",
         "",
         f"{'':<14}" + "".join(f"{n:>12}" for n in names),
-        f"{'dataset':<14}" + "".join(f"{report[n]:>12.4f}" for n in names),
+        f"{'dataset':<14}" + "".join(_cell(report.get(n)) for n in names),
     ]
     for code, row in report["per_patient"].items():
-        lines.append(f"{code[:14]:<14}" + "".join(f"{row[n]:>12.4f}" for n in names))
+        lines.append(f"{code[:14]:<14}" + "".join(_cell(row.get(n)) for n in names))
     s = report["per_patient_summary"]
-    lines.append(f"{'patient mean':<14}" + "".join(f"{s[n]['mean']:>12.4f}" for n in names))
-    ci = "".join(f"{s[n]['ci_low']:>5.3f}-{s[n]['ci_high']:<5.3f} " for n in names)
+    lines.append(f"{'patient mean':<14}" + "".join(_cell(s[n]["mean"]) for n in names))
+    ci = "".join(
+        f"{_cell(s[n]['ci_low'], '>5.3f')}-{_cell(s[n]['ci_high'], '<5.3f')} " for n in names
+    )
     lines.append(f"{'95% CI':<14} " + ci)
     return "\n".join(lines)

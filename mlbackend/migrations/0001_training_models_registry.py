@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
                 (
                     "dataset_version",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.RESTRICT,
                         related_name="model_versions",
                         to="versions.datasetversion",
                     ),
@@ -106,7 +106,7 @@ class Migration(migrations.Migration):
                 (
                     "dataset_version",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.RESTRICT,
                         related_name="evaluations",
                         to="versions.datasetversion",
                     ),
@@ -114,7 +114,7 @@ class Migration(migrations.Migration):
                 (
                     "job",
                     models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.RESTRICT,
                         related_name="evaluation",
                         to="datasets.backgroundjob",
                     ),
@@ -174,7 +174,7 @@ class Migration(migrations.Migration):
                 (
                     "dataset_version",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.RESTRICT,
                         related_name="training_jobs",
                         to="versions.datasetversion",
                     ),
@@ -182,7 +182,7 @@ class Migration(migrations.Migration):
                 (
                     "job",
                     models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.RESTRICT,
                         related_name="training",
                         to="datasets.backgroundjob",
                     ),
@@ -214,7 +214,7 @@ class Migration(migrations.Migration):
             model_name="modelversion",
             name="training_job",
             field=models.OneToOneField(
-                on_delete=django.db.models.deletion.PROTECT,
+                on_delete=django.db.models.deletion.RESTRICT,
                 related_name="model_version",
                 to="mlbackend.trainingjob",
             ),

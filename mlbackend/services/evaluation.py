@@ -77,21 +77,28 @@ def evaluation_start(
     return evaluation
 
 
-def evaluation_run(*, evaluation_id: int, job_id: str) -> None:
+class EvaluationCancelled(Exception):
+    """The job was cancelled while it ran: stop, store nothing."""
+
+
+def evaluation_run(*, evaluation_id: int, job_id: str) -> bool:
+    """False when another worker holds the job (the task looks again once it could be stale)."""
     if not job_services.job_claim(job_id=job_id):
-        return
+        return False
     evaluation = ModelEvaluation.objects.select_related(
         "model", "model__project", "dataset_version"
     ).get(pk=evaluation_id)
     root = workspace.job_dir(job_id)
     try:
         report = _evaluate(evaluation, job_id, root)
-    except Exception as exc:
+        _store(evaluation, report, job_id)
+    except EvaluationCancelled:
+        pass  # the job row already says cancelled; nothing was stored
+    except Exception as exc:  # any failure ends the job with a reason
         job_services.job_fail(job_id=job_id, error=_reason(exc, evaluation.model))
+    finally:
         workspace.job_dir_remove(job_id)
-        return
-    _store(evaluation, report, job_id)
-    workspace.job_dir_remove(job_id)
+    return True
 
 
 def _evaluate(evaluation: ModelEvaluation, job_id: str, root: Any) -> dict[str, Any]:
@@ -100,9 +107,12 @@ def _evaluate(evaluation: ModelEvaluation, job_id: str, root: Any) -> dict[str, 
     workspace.use_threads()
 
     def export_progress(fraction: float, message: str) -> bool:
-        return job_services.job_progress(
+        running = job_services.job_progress(
             job_id=job_id, progress=0.3 * fraction, message=f"preparing data: {message}"
         )
+        if not running:
+            raise EvaluationCancelled
+        return True
 
     data = workspace.dataset_materialise(
         version=evaluation.dataset_version, root=root, progress=export_progress
@@ -111,7 +121,8 @@ def _evaluate(evaluation: ModelEvaluation, job_id: str, root: Any) -> dict[str, 
     device = resolve_device("auto")
     network, meta = load_model(weights, device)  # safetensors only: nothing is unpickled
     manifest = read_manifest(data)
-    job_services.job_progress(job_id=job_id, progress=0.35, message="predicting test frames")
+    if not job_services.job_progress(job_id=job_id, progress=0.35, message="predicting"):
+        raise EvaluationCancelled
     report = evaluate_frames(
         network,
         manifest.split("test"),
@@ -125,7 +136,10 @@ def _evaluate(evaluation: ModelEvaluation, job_id: str, root: Any) -> dict[str, 
 
 @transaction.atomic
 def _store(evaluation: ModelEvaluation, report: dict[str, Any], job_id: str) -> None:
+    """All or nothing, and only for a job still running (a cancel waits for this commit)."""
     model = evaluation.model
+    if not job_services.job_lock_running(job_id=job_id):
+        raise EvaluationCancelled
     ModelEvaluation.objects.filter(pk=evaluation.pk).update(report=report)
     if evaluation.dataset_version_id == model.dataset_version_id:
         pooled = {k: report.get(k) for k in POOLED}

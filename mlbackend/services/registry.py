@@ -44,21 +44,37 @@ def _param_count(model_config: dict[str, Any]) -> int:
 
 def model_register(
     *, training: TrainingJob, result: TrainResult, job_id: str, root: Path
-) -> ModelVersion:
-    """Store the weights and create the job's one ModelVersion; finish the job with it."""
+) -> ModelVersion | None:
+    """Store the weights and create the job's one ModelVersion; finish the job with it.
+
+    The slow parts (upload, parameter count, git) come first, outside any lock; the weights go
+    to a name keyed by their sha256, so a second upload can never replace registered weights.
+    None when the job was cancelled meanwhile: nothing is registered then."""
     run = root / "run"
     meta = json.loads((run / "model.json").read_text())
+    train = json.loads((run / "train_config.json").read_text())
+    train.pop("init_weights", None)  # a scratch path of this worker
     config = {
         "model": meta["model_config"],
-        "train": json.loads((run / "train_config.json").read_text()),
+        "train": train,
+        "image_size": meta.get("image_size"),
+        "classes": meta.get("classes"),
     }
-    config["train"].pop("init_weights", None)  # a scratch path of this worker
     digest, size = file_sha256(result.weights), result.weights.stat().st_size
+    name = f"models/{training.pk}/{digest}.safetensors"
+    if not default_storage.exists(name):
+        name = storage_put_file(name, result.weights)
+    facts = {
+        "param_count": _param_count(meta["model_config"]),
+        "git_commit": workspace.git_commit(),
+        "val_metrics": _val_metrics(result),
+    }
     with transaction.atomic():
+        if not job_services.job_lock_running(job_id=job_id):
+            return None  # cancelled after the last step: the run is discarded
         Project.objects.select_for_update().get(pk=training.project_id)  # numbers in order
         model = ModelVersion.objects.filter(training_job=training).first()
         if model is None:
-            name = storage_put_file(f"models/{training.pk}/model.safetensors", result.weights)
             number = ModelVersion.objects.filter(project_id=training.project_id).aggregate(
                 n=Max("number")
             )["n"]
@@ -70,37 +86,46 @@ def model_register(
                 weights=name,
                 sha256=digest,
                 size_bytes=size,
-                config={
-                    **config,
-                    "image_size": meta.get("image_size"),
-                    "classes": meta.get("classes"),
-                },
-                param_count=_param_count(meta["model_config"]),
+                config=config,
                 dataset_version=training.dataset_version,
                 dataset_checksum=training.dataset_version.checksum,
-                val_metrics=_val_metrics(result),
-                git_commit=workspace.git_commit(),
+                **facts,
             )
         job_services.job_finish(job_id=job_id, result={"model": model.pk})
     audit_record(user=training.created_by, action="model.register", obj=model)
     if training.params.get("then_evaluate"):
-        from mlbackend.services.evaluation import evaluation_start
+        _evaluate_after_training(training, model)
+    return model
 
+
+def _evaluate_after_training(training: TrainingJob, model: ModelVersion) -> None:
+    """Queue the test evaluation the user asked for; the training itself has succeeded, so a
+    refusal (e.g. the version has no test frames) is written to the job's log, not raised."""
+    from mlbackend.services.evaluation import evaluation_start
+
+    try:
         evaluation_start(
             model=model,
             version=training.dataset_version,
             by=training.created_by,
             then_activate=bool(training.params.get("then_activate")),
         )
-    return model
+    except ApplicationError as exc:
+        log = TrainingJob.objects.values_list("log", flat=True).get(pk=training.pk)
+        line = f"not evaluated: {exc}"
+        TrainingJob.objects.filter(pk=training.pk).update(log=f"{log}\n{line}".strip())
 
 
 @transaction.atomic
 def model_activate(*, model: ModelVersion, by: User | None) -> ModelVersion:
-    """Make `model` the project's one active model (the constraint holds at every instant)."""
-    ModelVersion.objects.select_for_update().filter(project_id=model.project_id).exclude(
-        pk=model.pk
-    ).update(is_active=False)
+    """Make `model` the project's one active model (the constraint holds at every instant).
+
+    The project row is locked first, so two activations in one project queue up instead of
+    locking each other's model rows in opposite orders (a deadlock)."""
+    Project.objects.select_for_update().get(pk=model.project_id)
+    ModelVersion.objects.filter(project_id=model.project_id).exclude(pk=model.pk).update(
+        is_active=False
+    )
     ModelVersion.objects.filter(pk=model.pk).update(
         is_active=True, activated_at=timezone.now(), activated_by=by
     )

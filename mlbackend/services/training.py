@@ -27,6 +27,7 @@ from datasets.services import jobs as job_services
 from datasets.services.audit import audit_record
 from datasets.users import User
 from datasets.versions.models import DatasetVersion, DatasetVersionItem
+from datasets.versions.services.export_writer import ExportCancelled
 from mlbackend.models import Arch, ModelVersion, TrainingJob
 from mlbackend.nn.config import model_config
 from mlbackend.services import tracking, workspace
@@ -61,9 +62,9 @@ def train_config(*, arch: str, params: dict[str, Any], num_classes: int) -> Trai
     )
 
 
-def _check_version(version: DatasetVersion) -> None:
+def _check_version(version: DatasetVersion, *, test: bool = False) -> None:
     splits = set(DatasetVersionItem.objects.filter(version=version).values_list("split", flat=True))
-    missing = [s for s in ("train", "val") if s not in splits]
+    missing = [s for s in ("train", "val", "test") if s not in splits and (s != "test" or test)]
     if missing:
         raise ApplicationError(
             f"Dataset version {version.number} has no {' and no '.join(missing)} frames: assign "
@@ -91,13 +92,19 @@ def training_start(
         raise ApplicationError("That dataset version belongs to another project.")
     if arch not in Arch.values:
         raise ApplicationError(f"Unknown architecture '{arch}'. Use one of: {', '.join(Arch)}.")
-    _check_version(version)
+    _check_version(version, test=then_evaluate)
     try:
         train_config(arch=arch, params=params, num_classes=len(version.classes) + 1)
     except ValueError as exc:
         raise ApplicationError(f"Invalid training settings: {exc}.") from exc
     if warm_start is not None and (warm_start.project_id != project.pk or warm_start.arch != arch):
         raise ApplicationError("A warm start needs a model of this project and architecture.")
+    classes = len(version.classes) + 1
+    if warm_start is not None and warm_start.config["model"].get("num_classes") != classes:
+        raise ApplicationError(
+            f"Model {warm_start.number} was trained on other label classes than dataset version "
+            f"{version.number}; start this job without a warm start."
+        )
     job = job_services.job_create(kind=JobKind.MODEL_TRAINING, project=project, created_by=by)
     options = {"then_evaluate": then_evaluate, "then_activate": then_activate}
     training = TrainingJob.objects.create(
@@ -150,8 +157,9 @@ class ProgressWriter:
     def __call__(self, p: Progress) -> None:
         if job_services.job_status(job_id=self.job_id) != JobStatus.RUNNING:
             raise TrainingCancelled  # cancelled (or failed by an operator): stop within a step
-        if self.first_step is None:
+        if self.first_step is None:  # the first event of this run (after a resume too)
             self.first_step = p.step - 1 if p.phase == "train" else p.step
+            self.epoch_first_step = self.first_step
         if self.observer is not None:
             self.observer(p)
         now = time.monotonic()
@@ -224,10 +232,11 @@ def _log_append(log: str, line: str) -> str:
 
 def training_run(
     *, training_id: int, job_id: str, observer: Callable[[Progress], object] | None = None
-) -> None:
-    """The worker's side. Idempotent: a redelivered message finds the job claimed or ended."""
+) -> bool:
+    """The worker's side. Idempotent: a redelivered message finds the job claimed or ended.
+    False when another worker holds the job (the task looks again once it could be stale)."""
     if not job_services.job_claim(job_id=job_id):
-        return
+        return False
     training = TrainingJob.objects.select_related("project", "dataset_version", "warm_start").get(
         pk=training_id
     )
@@ -241,28 +250,33 @@ def training_run(
     )
     try:
         result = _train(training, job_id, root, observer, experiment)
-    except TrainingCancelled:
+    except (TrainingCancelled, ExportCancelled):
         _note(training, "cancelled; the partial run was discarded")
         experiment.finish(weights=None, status="KILLED")
         workspace.job_dir_remove(job_id)
-        return
+        return True
     except Exception as exc:  # any failure ends the job with a reason
         job_services.job_fail(job_id=job_id, error=_reason(exc))
         _note(training, f"failed: {_reason(exc)}")
         experiment.finish(weights=None, status="FAILED")
         workspace.job_dir_remove(job_id, keep_checkpoint=True)
-        return
+        return True
     from mlbackend.services.registry import model_register  # registry imports this module
 
     try:
-        model_register(training=training, result=result, job_id=job_id, root=root)
+        model = model_register(training=training, result=result, job_id=job_id, root=root)
     except Exception as exc:  # storing the model failed: the job ends, with the reason
         reason = f"Storing the trained model failed ({type(exc).__name__}); see the worker's log."
         job_services.job_fail(job_id=job_id, error=reason)
         experiment.finish(weights=None, status="FAILED")
         raise
-    experiment.finish(weights=result.weights, status="FINISHED")
+    if model is None:
+        _note(training, "cancelled after the last step; the finished run was discarded")
+        experiment.finish(weights=None, status="KILLED")
+    else:
+        experiment.finish(weights=result.weights, status="FINISHED")
     workspace.job_dir_remove(job_id)
+    return True
 
 
 def _train(

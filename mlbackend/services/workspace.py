@@ -32,7 +32,13 @@ def job_dir_remove(job_id: str, *, keep_checkpoint: bool = False) -> None:
     the run folder with its last checkpoint stays for an operator to resume from by hand."""
     root = Path(settings.NERVEMARK_WORK_DIR) / "jobs" / str(job_id)
     if keep_checkpoint:
-        shutil.rmtree(root / "data", ignore_errors=True)
+        for part in root.iterdir() if root.is_dir() else []:
+            if part.name == "run":
+                continue  # the dataset copy, a partial export or extraction go
+            if part.is_dir():
+                shutil.rmtree(part, ignore_errors=True)
+            else:
+                part.unlink(missing_ok=True)
         return
     shutil.rmtree(root, ignore_errors=True)
 

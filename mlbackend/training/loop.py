@@ -95,7 +95,8 @@ def _load_init_weights(model: nn.Module, path: str) -> None:
     try:
         model.load_state_dict(load_file(path), strict=True)
     except RuntimeError as exc:
-        raise ValueError(f"warm-start weights {path!r} do not fit this model: {exc}") from exc
+        # No path and no tensor dump in the message: a page shows it to the user.
+        raise ValueError("the warm-start weights do not fit this model") from exc
 
 
 def _loader(

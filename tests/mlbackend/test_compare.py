@@ -53,3 +53,12 @@ def test_compare_models_uses_the_first_as_reference() -> None:
     assert second["mean"] == pytest.approx(-0.1)
     with pytest.raises(ValueError, match="at least two"):
         compare_models(rows[:1])
+
+
+def test_undefined_values_stored_as_null_are_left_out() -> None:
+    """A report read back from JSON has null where a patient's IoU is 0/0."""
+    rows = [{f"P{i}": {"nerve_iou": 0.5} for i in range(6)} for _ in range(2)]
+    rows[1]["P0"] = {"nerve_iou": None}
+    (diff,) = compare_models(rows)
+    assert diff["n"] == 5
+    assert "P0" not in diff["patients"]

@@ -16,7 +16,7 @@ from datasets.access import CAPABILITIES, Capability, Staff
 from datasets.models import AuditEvent, BackgroundJob, Patient, Role
 from datasets.versions.models import DatasetVersion
 from datasets.versions.services.freeze import version_freeze
-from mlbackend.models import ModelVersion, TrainingJob
+from mlbackend.models import ModelEvaluation, ModelVersion, TrainingJob
 from mlbackend.services.training import training_run
 from tests.factories import (
     TINY_TRAINING,
@@ -353,3 +353,110 @@ def test_role_matrix_over_training_and_model_routes(
         else:
             expected = allowed if need in CAPABILITIES[STANDING[role]] else 403
         assert r.status_code == expected, (role, method, url, r.status_code)
+
+
+# --- cancels that arrive late: nothing is registered, stored or activated ----------------------
+
+
+@pytest.mark.slow
+def test_a_cancel_after_the_last_step_registers_no_model(
+    roles_world: RolesWorld, version: DatasetVersion
+) -> None:
+    from datasets.services import jobs as job_services
+
+    r = start_training(roles_world, version, epochs=1, then_evaluate=True, then_activate=True)
+    training = TrainingJob.objects.get(pk=r.json()["id"])
+
+    def cancel_when_done(p: Any) -> None:
+        if p.phase == "done":  # the user clicks Cancel while the weights are being stored
+            job_services.job_cancel(job=training.job)
+
+    training_run(training_id=training.pk, job_id=str(training.job_id), observer=cancel_when_done)
+    training.refresh_from_db()
+    training.job.refresh_from_db()
+    assert training.job.status == "cancelled"
+    assert not ModelVersion.objects.exists()
+    assert not ModelEvaluation.objects.exists()
+    assert "finished run was discarded" in training.log
+
+
+@pytest.mark.slow
+def test_a_cancelled_evaluation_stores_nothing(
+    roles_world: RolesWorld, version: DatasetVersion, monkeypatch: Any
+) -> None:
+    from datasets.services import jobs as job_services
+    from mlbackend.services import evaluation as evaluation_services
+
+    model = ModelVersion.objects.get(training_job=run_training(roles_world, version, epochs=1))
+    r = roles_world.client("ml_staff").post(f"/api/v1/models/{model.pk}/evaluations/", {})
+    evaluation = ModelEvaluation.objects.get(pk=r.json()["id"])
+    real = evaluation_services.evaluate_frames
+
+    def slow_user(*args: Any, **kwargs: Any) -> Any:
+        report = real(*args, **kwargs)
+        job_services.job_cancel(job=evaluation.job)  # cancelled while predicting
+        return report
+
+    monkeypatch.setattr(evaluation_services, "evaluate_frames", slow_user)
+    evaluation_services.evaluation_run(evaluation_id=evaluation.pk, job_id=str(evaluation.job_id))
+    evaluation.refresh_from_db()
+    model.refresh_from_db()
+    assert evaluation.job.status == "cancelled"
+    assert evaluation.report == {}
+    assert model.test_metrics is None
+    assert not Patient.objects.filter(test_evaluated_at__isnull=False).exists()
+
+
+def test_evaluate_when_done_needs_a_test_split(roles_world: RolesWorld) -> None:
+    from tests.factories import make_split_patients
+
+    split_patients = make_split_patients(roles_world.project)
+    Patient.objects.filter(pk=split_patients.patients["test"].pk).update(split="unassigned")
+    dm = roles_world.users["data_manager"]
+    no_test = version_freeze(project=roles_world.project, by=dm, override_reason="a test")
+    r = start_training(roles_world, no_test, then_evaluate=True)
+    assert r.status_code == 400
+    assert "has no test frames" in r.json()["detail"]
+    assert start_training(roles_world, no_test).status_code == 201  # without it: fine
+
+
+def test_a_message_for_a_job_another_worker_holds_is_retried_not_dropped(
+    roles_world: RolesWorld, version: DatasetVersion, settings: Any, monkeypatch: Any
+) -> None:
+    """The message came back while the job's heartbeat is fresh and its worker is on another
+    machine (dead or alive, we cannot tell yet): look again once it could be stale."""
+    from django.utils import timezone
+
+    from mlbackend import tasks
+
+    training = TrainingJob.objects.get(pk=start_training(roles_world, version).json()["id"])
+    BackgroundJob.objects.filter(pk=training.job_id).update(
+        status="running", heartbeat_at=timezone.now(), worker="other-machine:4242"
+    )
+    calls: list[dict[str, Any]] = []
+
+    def retry(**kwargs: Any) -> Exception:
+        calls.append(kwargs)
+        return RuntimeError("retried")
+
+    monkeypatch.setattr(tasks.train, "retry", retry)
+    with pytest.raises(RuntimeError, match="retried"):
+        tasks.train.run(training.pk, str(training.job_id))
+    assert calls == [{"countdown": settings.NERVEMARK_JOB_STALE_S + 30, "max_retries": None}]
+    BackgroundJob.objects.filter(pk=training.job_id).update(status="cancelled")
+    tasks.train.run(training.pk, str(training.job_id))  # ended: the message is simply dropped
+    assert len(calls) == 1
+
+
+@pytest.mark.slow
+def test_a_project_with_models_can_be_deleted_but_a_trained_on_version_cannot_alone(
+    roles_world: RolesWorld, version: DatasetVersion
+) -> None:
+    from django.db.models import RestrictedError
+
+    run_training(roles_world, version, epochs=1)
+    with pytest.raises(RestrictedError), transaction.atomic():
+        version.delete()  # a model points at it: its data must stay traceable
+    roles_world.project.delete()
+    assert not ModelVersion.objects.exists()
+    assert not TrainingJob.objects.exists()
