@@ -259,39 +259,65 @@ def mask_to_shapes(
     min_area: float = 16.0,
 ) -> Shapes:
     """Polygons (with holes) from a class-index mask: the inverse of `rasterize` up to
-    `tolerance` px. Components smaller than `min_area` px^2 (isolated pixels) are dropped."""
+    `tolerance` px (exact at 0). Components smaller than `min_area` px^2 (isolated pixels) are
+    dropped.
+
+    Each component is the union of its pixel squares, built from the row runs of the mask, so a
+    one-pixel line, a hole, a one-pixel wall between holes and a pixel on the image border all
+    come back exactly: `rasterize(mask_to_shapes(m, tolerance=0, min_area=0)) == m`."""
     out: Shapes = []
+    height, width = mask.shape[:2]
     for value, name in sorted(label_names.items()):
         binary = (mask == value).astype(np.uint8)
         if not binary.any():
             continue
-        # Contours trace pixel centres; the outline of the pixel squares is half a pixel out.
-        contours, hierarchy = cv2.findContours(binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-        polys: list[Polygon] = []
-        for i in range(len(contours)):
-            if hierarchy[0][i][3] != -1:
-                continue  # a hole; taken with its parent below
-            holes = []
-            child = hierarchy[0][i][2]
-            while child != -1:
-                holes.append(contours[child][:, 0, :].astype(float) + 0.5)
-                child = hierarchy[0][child][0]
-            shell = contours[i][:, 0, :].astype(float) + 0.5
-            if len(shell) < 3:
-                continue
-            poly = Polygon(shell, [h for h in holes if len(h) >= 3]).buffer(0.5, join_style=2)
-            polys.extend(_polygons_of(poly))
-        kept = [p.simplify(tolerance, preserve_topology=True) for p in polys if p.area >= min_area]
-        rings = [_clip_rings(p, mask.shape[1], mask.shape[0]) for p in kept if not p.is_empty]
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+        keep = [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= min_area]
+        polys = [p for part in _pixel_squares(binary, labels, keep) for p in _polygons_of(part)]
+        kept = [p.simplify(tolerance, preserve_topology=True) if tolerance else p for p in polys]
+        rings = [r for p in kept if not p.is_empty for r in _valid_rings(p, width, height)]
         if rings:
-            out.append({"label": name, "polygons": [r for r in rings if r]})
+            out.append({"label": name, "polygons": rings})
     return [s for s in out if s["polygons"]]
 
 
-def _clip_rings(poly: Polygon, width: int, height: int) -> PolygonRings:
-    clipped = poly.intersection(shapely.box(0, 0, width, height))
-    parts = _polygons_of(clipped)
-    return _rings_of(max(parts, key=lambda p: p.area)) if parts else []
+def _valid_rings(poly: Polygon, width: int, height: int) -> list[PolygonRings]:
+    """`poly` clipped to the image as rings with rounded coordinates, each a valid polygon (the
+    rounding can pinch a hair-thin joint; such a polygon is split where it pinches)."""
+    out = []
+    for part in _polygons_of(poly.intersection(shapely.box(0, 0, width, height))):
+        rings = _rings_of(part)
+        if len(rings[0]) < 3:
+            continue
+        rounded = Polygon(rings[0], rings[1:])
+        if rounded.is_valid:
+            out.append(rings)
+        else:
+            out.extend(_rings_of(p) for p in _repair(rounded))
+    return out
+
+
+JOIN_EPS = 0.005  # px
+
+
+def _pixel_squares(binary: np.ndarray, labels: np.ndarray, keep: list[int]) -> list[BaseGeometry]:
+    """Per 8-connected component in `keep`, the union of its pixel squares, built from the
+    mask's row runs: pixel (r, c) is the square [c, c+1) x [r, r+1), the convention `rasterize`
+    fills by. Specks left out of `keep` go on purpose."""
+    padded = np.pad(binary, ((0, 0), (1, 1)))
+    edges = np.diff(padded.astype(np.int8), axis=1)
+    rows, starts = np.nonzero(edges == 1)
+    _, ends = np.nonzero(edges == -1)  # same row-major order as the starts: runs alternate
+    component = labels[rows, starts]
+    wanted = np.isin(component, keep)
+    rows, starts, ends, component = rows[wanted], starts[wanted], ends[wanted], component[wanted]
+    order = np.argsort(component, kind="stable")
+    boxes = shapely.box(starts[order], rows[order], ends[order], rows[order] + 1)
+    groups = np.split(boxes, np.flatnonzero(np.diff(component[order])) + 1) if len(boxes) else []
+    # Row boxes never overlap, only share edges: a coverage union is exact (and fast); pixels
+    # touching only at a corner are then joined by a hair's width of growth, far too little to
+    # move any pixel centre in or out.
+    return [shapely.coverage_union_all(g).buffer(JOIN_EPS, join_style="mitre") for g in groups]
 
 
 # --- boolean operations and transforms ---------------------------------------------------------

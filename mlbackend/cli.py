@@ -186,16 +186,19 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 
 
 def _run_predict(args: argparse.Namespace) -> int:
+    from annotator.geometry import mask_to_shapes  # the one tracer (pixel squares, holes)
     from datasets.layout import read_image
-    from mlbackend.inference import frame_scores, load_model, mask_to_polygons, predict
+    from mlbackend.inference import frame_scores, load_model, predict
 
     model, meta = load_model(args.weights)
     results = []
     for path in args.images:
         probs = predict(model, read_image(path), input_size=meta.get("image_size"))[0]
-        polygons = mask_to_polygons(
-            probs.argmax(0) == 1, tolerance=args.tolerance, min_area=args.min_area
+        mask = probs.argmax(0).astype("uint8")
+        shapes = mask_to_shapes(
+            mask, {1: "facial_nerve"}, tolerance=args.tolerance, min_area=args.min_area
         )
+        polygons = [p for shape in shapes for p in shape["polygons"]]
         results.append({"image": str(path), "polygons": polygons, **frame_scores(probs)})
     text = json.dumps(results, indent=1)
     if args.out:

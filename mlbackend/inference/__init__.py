@@ -1,6 +1,7 @@
-"""Prediction, polygons, frame scores and FullGrad saliency (pure, no Django)."""
+"""Prediction (masks and probabilities), frame scores and FullGrad saliency (pure, no Django).
 
-from mlbackend.inference.polygons import mask_to_polygons, polygons_to_mask
+Polygons are made from masks by `annotator.geometry.mask_to_shapes`, the one tracer."""
+
 from mlbackend.inference.predict import pad_to_multiple, predict
 from mlbackend.inference.saliency import fullgrad, render_overlay
 from mlbackend.inference.scores import frame_scores
@@ -10,9 +11,7 @@ __all__ = [
     "frame_scores",
     "fullgrad",
     "load_model",
-    "mask_to_polygons",
     "pad_to_multiple",
-    "polygons_to_mask",
     "predict",
     "render_overlay",
 ]
