@@ -2,11 +2,15 @@
 
 FullGrad splits the output into an input-gradient term and one bias-gradient term per
 layer with a bias: saliency = psi(grad_x * x) + sum_layers psi(grad_b * b), where psi is
-abs -> per-map min-max normalisation -> bilinear resize to the input, summed over channels.
+abs -> min-max normalisation per sample (over all channels and pixels, as the authors'
+implementation does) -> bilinear resize to the input, then summed over channels.
 Biases are those of Conv2d/Linear layers and the implicit bias of BatchNorm in eval mode,
-beta - gamma * running_mean / sqrt(running_var + eps). InstanceNorm/GroupNorm (MONAI
-baselines) contribute their affine beta only: their statistics are per sample, so the exact
-completeness property holds for our BatchNorm models, approximately for the baselines.
+beta - gamma * running_mean / sqrt(running_var + eps); InstanceNorm/GroupNorm (MONAI
+baselines) contribute their affine beta only. The output layer's own bias is left out: its
+gradient is the target region itself, so it would only paint the prediction back in.
+FullGrad's completeness (input and bias terms summing exactly to the output) holds for
+piecewise-linear networks; ours have sigmoid attention gates (CBAM, coordinate attention), so
+the map is the FullGrad heuristic on them, not an exact decomposition.
 """
 
 from __future__ import annotations
@@ -40,9 +44,9 @@ def _bias_of(module: nn.Module) -> torch.Tensor | None:
 
 
 def _psi(t: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """abs, min-max per sample and channel, resize, sum over channels -> (B, H, W)."""
+    """abs, min-max per sample (over C, H, W), resize, sum over channels -> (B, H, W)."""
     t = t.abs()
-    flat = t.flatten(2)
+    flat = t.flatten(1)
     lo, hi = flat.amin(-1, keepdim=True), flat.amax(-1, keepdim=True)
     t = ((flat - lo) / (hi - lo + 1e-12)).view_as(t)
     t = F.interpolate(t, size=size, mode="bilinear", align_corners=False)
@@ -86,6 +90,8 @@ def fullgrad(model: nn.Module, image: np.ndarray, target_class: int = NERVE) -> 
     size = (x.shape[-2], x.shape[-1])
     assert x.grad is not None  # x requires grad and score.backward() reached it
     sal = _psi(x.grad * x.detach(), size)
+    if captured and captured[-1][0].shape[1] == logits.shape[1]:
+        captured = captured[:-1]  # the output layer's bias: its term is the target region
     for out, bias in captured:
         if out.grad is None:
             continue

@@ -70,3 +70,31 @@ def test_fullgrad_follows_the_input_that_drives_the_output():
     image[10:20, 10:20] = 255
     heat = fullgrad(model, image)
     assert heat[10:20, 10:20].mean() > 3 * heat[25:, 25:].mean()
+
+
+def test_fullgrad_normalises_each_map_per_sample_not_per_channel():
+    """A channel with a thousandth of the signal stays a thousandth (per channel, min-max
+    would blow it up to the same weight as the strong one)."""
+    from mlbackend.inference.saliency import _psi
+
+    t = torch.zeros(1, 2, 4, 4)
+    t[0, 0, 0, 0] = 1000.0
+    t[0, 1, 3, 3] = 1.0
+    out = _psi(t, (4, 4))[0]
+    assert out[0, 0] == pytest.approx(1.0, abs=0.05)
+    assert out[3, 3] < 0.01
+
+
+def test_fullgrad_leaves_the_output_layers_bias_out():
+    """The head's bias only shifts the logit: the heatmap must not change with it."""
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(4, 2, 1)
+    ).eval()
+    image = np.random.default_rng(3).integers(0, 255, (32, 32, 3), dtype=np.uint8)
+    with torch.no_grad():
+        model[2].bias.fill_(0.0)
+    a = fullgrad(model, image)
+    with torch.no_grad():
+        model[2].bias.fill_(50.0)
+    b = fullgrad(model, image)
+    assert np.allclose(a, b, atol=1e-5)
