@@ -1,9 +1,22 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 
 from datasets.models import AuditEvent, BackgroundJob, Membership, Patient, Project
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that change only through their services (audited) or never: frozen versions,
+    exports, training jobs, models."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class MembershipInline(admin.TabularInline):
