@@ -460,3 +460,25 @@ def test_a_project_with_models_can_be_deleted_but_a_trained_on_version_cannot_al
     roles_world.project.delete()
     assert not ModelVersion.objects.exists()
     assert not TrainingJob.objects.exists()
+
+
+@pytest.mark.slow
+def test_the_django_admin_lists_jobs_models_and_evaluations_read_only(
+    roles_world: RolesWorld, version: DatasetVersion
+) -> None:
+    from django.test import Client
+
+    model = ModelVersion.objects.get(training_job=run_training(roles_world, version, epochs=1))
+    run_evaluation(roles_world, model)
+    from django.contrib.auth import get_user_model
+
+    client = Client()
+    client.force_login(get_user_model().objects.create_superuser("super", password="x"))
+    for name in ("trainingjob", "modelversion", "modelevaluation"):
+        assert client.get(f"/admin/mlbackend/{name}/").status_code == 200
+        assert client.get(f"/admin/mlbackend/{name}/add/").status_code == 403
+    for name in ("datasetversion", "datasetexport"):
+        assert client.get(f"/admin/versions/{name}/").status_code == 200
+    page = client.get(f"/admin/mlbackend/modelversion/{model.pk}/change/")
+    assert page.status_code == 200  # shown, but without a save button
+    assert b'name="_save"' not in page.content
