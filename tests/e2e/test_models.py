@@ -139,6 +139,7 @@ def hold_after(epoch: int, job_id: str) -> Callable[[Progress], None]:
 
 
 def fill_train_form(page: Any, *, epochs: int, evaluate: bool = False) -> None:
+    page.locator("#models-page[data-ready]").wait_for()  # the form's handler is attached
     form = page.get_by_test_id("train-form")
     form.get_by_label("Epochs").fill(str(epochs))
     form.get_by_label("Image size").fill("64")
@@ -175,7 +176,7 @@ def test_ml_staff_train_on_a_worker_from_the_page_and_see_the_model_evaluated(
     login(page, live_server.url, "ml")
     page.get_by_role("link", name="Alpha study").click()
     page.get_by_test_id("models-link").click()
-    page.get_by_test_id("jobs").wait_for()
+    page.locator("#models-page[data-ready]").wait_for()  # the form's handler is attached
     assert page.get_by_label("Architecture").input_value() == "improved_unet_lite"
     assert page.get_by_label("Epochs").input_value() == "30"
     # A bad value is refused by the API before anything is queued, as a sentence.
@@ -310,6 +311,7 @@ def test_ml_staff_compare_two_evaluated_models_evaluate_a_third_and_activate_one
     # Evaluate the third from its page: queued, run by "the worker", the page shows the result.
     page.goto(f"{live_server.url}/projects/alpha/models/{c.pk}/")
     page.get_by_test_id("per-patient").get_by_text("Not evaluated").wait_for()
+    page.locator("#model-card[data-ready]").wait_for()  # the buttons' handlers are attached
     page.get_by_test_id("evaluate").click()
     page.locator("#evaluations tr[data-status=queued]").wait_for()
     evaluation = ModelEvaluation.objects.get(model=c)
@@ -320,6 +322,7 @@ def test_ml_staff_compare_two_evaluated_models_evaluate_a_third_and_activate_one
 
     # Model 1's card: metrics, per-patient table with mean and interval, curves; activate.
     page.goto(f"{live_server.url}/projects/alpha/models/{a.pk}/")
+    page.locator("#model-card[data-ready]").wait_for()
     page.get_by_test_id("patient-ci").wait_for()
     assert page.locator("#per-patient tr[data-patient]").count() == 2
     test_cells = page.locator("#metrics td:nth-child(3)")

@@ -193,5 +193,6 @@ if (canTrain) {
   $("evaluate").addEventListener("click", () => action(evaluate));
   $("activate").addEventListener("click", () => action(activate));
 }
+root.dataset.ready = "true"; // the buttons are wired
 poll();
 loadCurves().catch(showError);

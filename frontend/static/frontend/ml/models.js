@@ -208,6 +208,7 @@ function wire() {
 }
 
 wire();
+root.dataset.ready = "true"; // the form is wired: a click no longer submits natively
 loadJobs()
   .then(async (state) => {
     await loadModels();
