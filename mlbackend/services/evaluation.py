@@ -6,6 +6,7 @@ the model was trained on, its pooled metrics become the model's `test_metrics`."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -101,7 +102,7 @@ def evaluation_run(*, evaluation_id: int, job_id: str) -> bool:
     return True
 
 
-def _evaluate(evaluation: ModelEvaluation, job_id: str, root: Any) -> dict[str, Any]:
+def _evaluate(evaluation: ModelEvaluation, job_id: str, root: Path) -> dict[str, Any]:
     from mlbackend.services.registry import model_weights_local
 
     workspace.use_threads()

@@ -27,6 +27,13 @@ from tests.factories import (
     start_training,
 )
 
+STANDING = {
+    "admin": Staff.ADMIN,
+    "annotator": Role.ANNOTATOR,
+    "data_manager": Role.DATA_MANAGER,
+    "ml_staff": Role.ML_STAFF,
+}
+
 pytestmark = pytest.mark.usefixtures("_scratch")
 
 
@@ -206,8 +213,6 @@ def test_a_version_without_a_val_split_is_refused(roles_world: RolesWorld) -> No
 def test_who_may_start_and_read_training(
     roles_world: RolesWorld, version: DatasetVersion, role: str
 ) -> None:
-    standing = {"admin": Staff.ADMIN, "annotator": Role.ANNOTATOR}
-    standing |= {"data_manager": Role.DATA_MANAGER, "ml_staff": Role.ML_STAFF}
     client = roles_world.client(role)
     r = client.post(
         "/api/v1/projects/alpha/training-jobs/",
@@ -217,7 +222,7 @@ def test_who_may_start_and_read_training(
     if role == "outsider":
         assert r.status_code == 404
     else:
-        allowed = Capability.TRAIN in CAPABILITIES[standing[role]]
+        allowed = Capability.TRAIN in CAPABILITIES[STANDING[role]]
         assert r.status_code == (201 if allowed else 403)
     listing = client.get("/api/v1/projects/alpha/training-jobs/")
     assert listing.status_code == (404 if role == "outsider" else 200)
@@ -311,12 +316,6 @@ def test_disk_full_while_writing_a_checkpoint_fails_the_job_and_keeps_the_last_o
 
 # --- the role matrix over every training and model route, read from the capability map --------
 
-STANDING = {
-    "admin": Staff.ADMIN,
-    "annotator": Role.ANNOTATOR,
-    "data_manager": Role.DATA_MANAGER,
-    "ml_staff": Role.ML_STAFF,
-}
 ROUTES = [  # method, url template, body, capability, status when allowed
     ("get", "/api/v1/projects/alpha/training-jobs/", None, Capability.VIEW, 200),
     ("get", "/api/v1/training-jobs/{job}/", None, Capability.VIEW, 200),
