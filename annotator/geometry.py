@@ -166,6 +166,100 @@ def vertex_count(shapes: Shapes) -> int:
     return sum(len(r) for s in shapes for p in s["polygons"] for r in p)
 
 
+def _ring_points(shapes: Shapes) -> np.ndarray:
+    pts = [pt for s in shapes for p in s["polygons"] for r in p for pt in r]
+    return np.asarray(pts, dtype=np.float64).reshape(-1, 2)
+
+
+def vertex_edits(before: Shapes, after: Shapes, *, tolerance: float = 0.5) -> dict[str, int]:
+    """How many vertices an edit kept, moved, added and deleted (valid shapes in, counts out).
+
+    Vertices carry no identity, so: a vertex of `after` within `tolerance` px of a vertex of
+    `before` (matched one to one, nearest first) was kept; of the rest, as many as both sides
+    have were moved, the surplus of `after` was added and the surplus of `before` deleted.
+    Accepting a prediction unchanged gives kept = all and zero for the others."""
+    a, b = _ring_points(before), _ring_points(after)
+    kept = 0
+    if len(a) and len(b):
+        tree = shapely.STRtree(shapely.points(a))
+        idx_b, idx_a = tree.query(shapely.points(b), predicate="dwithin", distance=tolerance)
+        dist = np.hypot(*(a[idx_a] - b[idx_b]).T)
+        used_a: set[int] = set()
+        used_b: set[int] = set()
+        for k in np.argsort(dist, kind="stable"):
+            i, j = int(idx_a[k]), int(idx_b[k])
+            if i not in used_a and j not in used_b:
+                used_a.add(i)
+                used_b.add(j)
+        kept = len(used_a)
+    moved = min(len(a), len(b)) - kept
+    return {
+        "kept": kept,
+        "moved": moved,
+        "added": len(b) - kept - moved,
+        "deleted": len(a) - kept - moved,
+    }
+
+
+def _is_ring(raw: Any) -> bool:
+    return isinstance(raw, list) and all(
+        isinstance(p, list | tuple) and len(p) == 2 and all(type(v) in (int, float) for v in p)
+        for p in raw
+    )
+
+
+def _simplified_ring(ring: list[Any], tolerance: float) -> list[list[float]] | None:
+    if len(ring) < 4:
+        return [list(map(float, p)) for p in ring]
+    line = shapely.simplify(LineString([*ring, ring[0]]), tolerance, preserve_topology=False)
+    coords = np.asarray(line.coords)[:-1]
+    return coords.tolist() if len(coords) >= 3 else None
+
+
+def shapes_within_limits(
+    raw: Any,
+    *,
+    max_vertices: int = MAX_VERTICES_PER_POLYGON,
+    max_polygons: int = MAX_POLYGONS,
+) -> Any:
+    """Machine-made shapes fitted to the limits a person's save has, before validation: each
+    polygon over `max_vertices` is simplified (Douglas-Peucker on each ring, tolerance doubling
+    from 0.25 px) until it fits, and beyond `max_polygons` only the largest polygons stay.
+    Anything not shaped like shapes is returned as it is, for validation to refuse."""
+    if not isinstance(raw, list) or not all(
+        isinstance(s, dict) and isinstance(s.get("polygons"), list) for s in raw
+    ):
+        return raw
+    out = []
+    sized: list[tuple[float, int, int]] = []  # (area, shape index, polygon index)
+    for si, shape in enumerate(raw):
+        polygons = []
+        for poly in shape["polygons"]:
+            if not isinstance(poly, list) or not poly or not all(_is_ring(r) for r in poly):
+                polygons.append(poly)
+                continue
+            tolerance = 0.25
+            while sum(len(r) for r in poly) > max_vertices and tolerance < 1e6:
+                rings = [_simplified_ring(r, tolerance) for r in poly]
+                if rings[0] is None:
+                    poly = []
+                    break
+                poly = [r for r in rings if r is not None]
+                tolerance *= 2
+            if poly:
+                polygons.append(poly)
+                outer = np.asarray(poly[0], dtype=np.float64).reshape(-1, 2)
+                x, y = outer[:, 0], outer[:, 1]
+                area = 0.5 * abs(float(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))))
+                sized.append((area, si, len(polygons) - 1))
+        out.append({**shape, "polygons": polygons})
+    if len(sized) > max_polygons:
+        keep = {(si, pi) for _, si, pi in sorted(sized, reverse=True)[:max_polygons]}
+        for si, shape in enumerate(out):
+            shape["polygons"] = [p for pi, p in enumerate(shape["polygons"]) if (si, pi) in keep]
+    return [s for s in out if s["polygons"]]
+
+
 # --- rasterisation ----------------------------------------------------------------------------
 
 

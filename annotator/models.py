@@ -48,25 +48,44 @@ class AnnotationSource(models.TextChoices):
 
 
 class Prediction(models.Model):
-    """A model's proposal for a frame, shown as a separate layer in the editor."""
+    """A model version's proposal for a frame (one per frame and model), shown as a layer in the
+    editor. `uncertainty` is the mean normalised binary entropy over the predicted nerve, its
+    border band and every hesitant pixel (`mlbackend.inference.scores.frame_scores`): the
+    annotation queue can hand out the most uncertain frames first."""
 
     frame = models.ForeignKey(
         "datasets.Frame", on_delete=models.CASCADE, related_name="predictions"
     )
-    # mlbackend's ModelVersion does not exist yet: a label now, a nullable FK beside it later.
-    model_version_label = models.CharField(max_length=120, blank=True, default="")
+    # A string reference: mlbackend sits above annotator and writes predictions through
+    # annotator.services.predictions; annotator never imports it.
+    model_version = models.ForeignKey(
+        "mlbackend.ModelVersion", on_delete=models.CASCADE, related_name="predictions"
+    )
     shapes = models.JSONField(default=list, blank=True)
     confidence = models.FloatField(null=True, blank=True)
+    uncertainty = models.FloatField(null=True, blank=True)
+    # Storage names of small grayscale PNGs (0..255 = 0..1): the nerve probability map, and the
+    # FullGrad saliency map once someone asked for it (computed by a task, then kept).
+    probability = models.CharField(max_length=300, blank=True)
+    saliency = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["frame", "-created_at", "-id"]
         indexes = [models.Index(fields=["frame", "-created_at"])]
         constraints = [
+            models.UniqueConstraint(
+                fields=["frame", "model_version"], name="prediction_one_per_model"
+            ),
             models.CheckConstraint(
                 condition=Q(confidence__isnull=True)
                 | (Q(confidence__gte=0) & Q(confidence__lte=1)),
                 name="prediction_confidence_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(uncertainty__isnull=True)
+                | (Q(uncertainty__gte=0) & Q(uncertainty__lte=1)),
+                name="prediction_uncertainty_0_1",
             ),
         ]
 
@@ -105,6 +124,11 @@ class Annotation(models.Model):
         Prediction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     prediction_iou = models.FloatField(null=True, blank=True)
+    # How far the saved shapes are from the accepted prediction: vertices kept, moved, added and
+    # deleted (annotator.geometry.vertex_edits); null when the shapes did not start from one.
+    prediction_edits = models.JSONField(null=True, blank=True)
+    # Seconds of active editing, summed over the editor's saves (it times itself).
+    edit_seconds = models.FloatField(default=0.0)
     review_comment = models.TextField(blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -125,6 +149,9 @@ class Annotation(models.Model):
                 condition=Q(source__in=AnnotationSource.values), name="annotation_source_valid"
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="annotation_version_min_1"),
+            models.CheckConstraint(
+                condition=Q(edit_seconds__gte=0), name="annotation_edit_seconds_min_0"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -61,7 +61,22 @@ def revisions_of(*, annotation: Annotation) -> QuerySet[AnnotationRevision]:
 
 
 def predictions_of_frame(*, frame: Frame) -> QuerySet[Prediction]:
-    return Prediction.objects.filter(frame=frame).order_by("-created_at", "-id")
+    """The frame's predictions, the project's active model's first, then the newest."""
+    return (
+        Prediction.objects.filter(frame=frame)
+        .select_related("model_version")
+        .order_by("-model_version__is_active", "-created_at", "-id")
+    )
+
+
+def prediction_for(
+    *, user: RequestUser, pk: int, need: access.Capability = access.Capability.VIEW
+) -> Prediction:
+    """One prediction of a frame the caller may see (404 outside their projects)."""
+    qs = Prediction.objects.select_related(
+        "frame", "frame__video", "model_version", "model_version__project"
+    )
+    return access.get_scoped(qs, user, need=need, path="frame__video__project", pk=pk)
 
 
 def label_values(*, project: Project | int) -> dict[str, int]:

@@ -36,6 +36,13 @@ class Conflict(ApplicationError):
     status_code = status.HTTP_409_CONFLICT
 
 
+class NotFound(ApplicationError):
+    """Something named in a request is not there, or not visible to the caller (as for a
+    stranger: another project's ids are not found, never forbidden)."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         body = {"detail": exc.message, "code": exc.code, **exc.extra}

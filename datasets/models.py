@@ -22,10 +22,21 @@ class Split(models.TextChoices):
     TEST = "test", "Test"
 
 
+class QueueOrder(models.TextChoices):
+    """How the annotation queue orders unannotated frames (a project setting)."""
+
+    VIDEO = "video", "Video order"
+    UNCERTAIN = "uncertain", "Most uncertain first"
+    RANDOM = "random", "Random"
+
+
 class Project(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    queue_order = models.CharField(
+        max_length=12, choices=QueueOrder.choices, default=QueueOrder.VIDEO
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects"
@@ -96,6 +107,8 @@ class JobKind(models.TextChoices):
     DATASET_EXPORT = "dataset_export", "Dataset export"
     MODEL_TRAINING = "model_training", "Model training"
     MODEL_EVALUATION = "model_evaluation", "Model evaluation"
+    PREANNOTATION = "preannotation", "Pre-annotation"
+    SALIENCY = "saliency", "FullGrad saliency"
 
 
 class BackgroundJob(models.Model):

@@ -116,3 +116,55 @@ def model_of(*, project: Project, pk: int) -> ModelVersion:
     if model is None:
         raise NotFound(f"No model {pk} in project '{project.slug}'.")
     return model
+
+
+# --- what the model saves annotators -----------------------------------------------------------
+
+EDIT_KINDS = ("kept", "moved", "added", "deleted")
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def model_live_quality(*, model: ModelVersion) -> dict[str, Any]:
+    """The model's quality on unseen data as annotators meet it: over the frames whose saved
+    annotation started from this model's prediction (accepted in the editor, source "model"),
+    the IoU of prediction vs saved shapes, the vertices kept/moved/added/deleted per frame, the
+    seconds of editing, and the share saved exactly as predicted (IoU 1, no vertex changed)."""
+    from annotator.models import Annotation, AnnotationStatus, Prediction
+
+    rows = list(
+        Annotation.objects.filter(prediction__model_version=model, source="model").values_list(
+            "prediction_iou", "prediction_edits", "edit_seconds", "status"
+        )
+    )
+    ious = [r[0] for r in rows if r[0] is not None]
+    edits = [r[1] for r in rows if r[1]]
+    seconds = [r[2] for r in rows if r[2] and r[2] > 0]
+    final = (AnnotationStatus.SUBMITTED, AnnotationStatus.APPROVED)
+    unchanged = sum(
+        1
+        for iou, e, _, _ in rows
+        if iou is not None and iou >= 0.9999 and e and not (e["moved"] + e["added"] + e["deleted"])
+    )
+
+    def mean(values: Sequence[float]) -> float | None:
+        return round(sum(values) / len(values), 4) if values else None
+
+    return {
+        "predicted_frames": Prediction.objects.filter(model_version=model).count(),
+        "frames": len(rows),
+        "final_frames": sum(1 for r in rows if r[3] in final),
+        "mean_iou": mean(ious),
+        "median_iou": _median(ious),
+        "accepted_unchanged": round(unchanged / len(rows), 4) if rows else None,
+        "vertices_per_frame": {k: mean([e[k] for e in edits]) for k in EDIT_KINDS},
+        "median_edit_seconds": _median(seconds),
+        "mean_edit_seconds": mean(seconds),
+        "timed_frames": len(seconds),
+    }

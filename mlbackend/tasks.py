@@ -1,4 +1,5 @@
-"""Celery adapters for training and evaluation (queue `gpu`): take ids, call a service.
+"""Celery adapters for training, evaluation, pre-annotation and FullGrad (queue `gpu`): take
+ids, call a service.
 
 Routed to `gpu` by CELERY_TASK_ROUTES (`mlbackend.tasks.*`). Run a gpu worker with
 `--pool solo`: a prefork child is daemonic and cannot start DataLoader worker processes."""
@@ -11,6 +12,7 @@ from django.conf import settings
 from datasets.models import JobStatus
 from datasets.services import jobs as job_services
 from mlbackend.services import evaluation as evaluation_services
+from mlbackend.services import preannotation as preannotation_services
 from mlbackend.services import training as training_services
 
 
@@ -42,6 +44,36 @@ def train(self: Task, training_id: int, job_id: str) -> None:
 def evaluate(self: Task, evaluation_id: int, job_id: str) -> None:
     """Evaluate one model version on the test split of a dataset version."""
     if not evaluation_services.evaluation_run(evaluation_id=evaluation_id, job_id=job_id):
+        _look_again_later(self, job_id)
+
+
+@shared_task(
+    name="mlbackend.tasks.preannotate",
+    bind=True,
+    queue="gpu",
+    soft_time_limit=12 * 3600,
+    time_limit=12 * 3600 + 300,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def preannotate(self: Task, job_id: str) -> None:
+    """Predict the unannotated frames of a scope with one model (batched; resumable)."""
+    if not preannotation_services.preannotate_run(job_id=job_id):
+        _look_again_later(self, job_id)
+
+
+@shared_task(
+    name="mlbackend.tasks.saliency",
+    bind=True,
+    queue="gpu",
+    soft_time_limit=600,
+    time_limit=900,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def saliency(self: Task, job_id: str) -> None:
+    """The FullGrad map of one prediction, kept with it."""
+    if not preannotation_services.saliency_run(job_id=job_id):
         _look_again_later(self, job_id)
 
 

@@ -351,3 +351,71 @@ def run_evaluation(world: RolesWorld, model: Any, **body: Any) -> Any:
     evaluation_run(evaluation_id=evaluation.pk, job_id=str(evaluation.job_id))
     evaluation.refresh_from_db()
     return evaluation
+
+
+# Models and their predictions ------------------------------------------------------------------
+
+
+def model_row(project: Project, **extra: Any) -> Any:
+    """A registry row without trained weights (for tests of predictions, queue and pages): a
+    dataset version, a finished training job and model version `number` of the project."""
+    from datasets.models import BackgroundJob, JobKind
+    from datasets.versions.models import DatasetVersion
+    from mlbackend.models import ModelVersion, TrainingJob
+
+    number = ModelVersion.objects.filter(project=project).count() + 1
+    version = DatasetVersion.objects.create(
+        project=project, number=number, checksum=f"{number:064d}"
+    )
+    job = BackgroundJob.objects.create(
+        kind=JobKind.MODEL_TRAINING, project=project, status="succeeded"
+    )
+    training = TrainingJob.objects.create(
+        project=project, dataset_version=version, job=job, arch="improved_unet_lite"
+    )
+    fields = {
+        "project": project,
+        "number": number,
+        "training_job": training,
+        "arch": "improved_unet_lite",
+        "weights": f"models/none-{number}.safetensors",
+        "sha256": "0" * 64,
+        "dataset_version": version,
+        "dataset_checksum": version.checksum,
+    }
+    return ModelVersion.objects.create(**{**fields, **extra})
+
+
+def trained_model(world: RolesWorld) -> Any:
+    """A real (tiny) model of project alpha, trained here on a frozen version of one patient
+    per split; not active."""
+    from datasets.versions.services.freeze import version_freeze
+    from mlbackend.models import ModelVersion
+
+    make_split_patients(world.project)
+    version = version_freeze(project=world.project, by=world.users["data_manager"])
+    training = run_training(world, version)
+    return ModelVersion.objects.get(training_job=training)
+
+
+def run_preannotation(job: Any) -> Any:
+    """Run a queued pre-annotation job here, as the worker would."""
+    from mlbackend.services.preannotation import preannotate_run
+
+    preannotate_run(job_id=str(job.id))
+    job.refresh_from_db()
+    return job
+
+
+def preannotated_frame(world: RolesWorld) -> tuple[Frame, Any]:
+    """A real model, activated (which queues its pre-annotation of alpha's unannotated frames),
+    the job run here; answers the world's first frame and that model's prediction of it."""
+    from datasets.models import BackgroundJob, JobKind
+    from mlbackend.services.registry import model_activate
+
+    model = trained_model(world)
+    model_activate(model=model, by=world.users["ml_staff"])
+    job = BackgroundJob.objects.get(kind=JobKind.PREANNOTATION, params__model=model.pk)
+    assert run_preannotation(job).status == "succeeded", job.error
+    frame = world.frames[0]
+    return frame, frame.predictions.get(model_version=model)

@@ -31,6 +31,8 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "updated_at",
             "prediction",
             "prediction_iou",
+            "prediction_edits",
+            "edit_seconds",
             "review_comment",
             "reviewed_by",
             "reviewed_at",
@@ -55,6 +57,8 @@ def empty_annotation(frame_id: int) -> dict[str, Any]:
         "updated_at": None,
         "prediction": None,
         "prediction_iou": None,
+        "prediction_edits": None,
+        "edit_seconds": 0.0,
         "review_comment": "",
         "reviewed_by": None,
         "reviewed_at": None,
@@ -84,6 +88,9 @@ class AnnotationWriteSerializer(serializers.Serializer):
     )
     prediction = serializers.IntegerField(required=False, allow_null=True)
     repair = serializers.BooleanField(required=False, default=False)
+    # Seconds of active editing since this editor's previous save of the frame (it times
+    # itself); summed on the annotation, for the model's live quality.
+    edit_seconds = serializers.FloatField(required=False, min_value=0, max_value=3600)
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -110,9 +117,38 @@ class RevisionSerializer(serializers.ModelSerializer):
 
 
 class PredictionSerializer(serializers.ModelSerializer):
+    model_number = serializers.IntegerField(source="model_version.number", read_only=True)
+    model_name = serializers.SerializerMethodField()
+    is_active_model = serializers.BooleanField(source="model_version.is_active", read_only=True)
+    probability_url = serializers.SerializerMethodField()
+    saliency_url = serializers.SerializerMethodField()
+
     class Meta:
         model = Prediction
-        fields = ["id", "frame", "model_version_label", "shapes", "confidence", "created_at"]
+        fields = [
+            "id",
+            "frame",
+            "model_version",
+            "model_number",
+            "model_name",
+            "is_active_model",
+            "shapes",
+            "confidence",
+            "uncertainty",
+            "probability_url",
+            "saliency_url",
+            "created_at",
+        ]
+
+    def get_model_name(self, obj: Prediction) -> str:
+        model = obj.model_version
+        return f"Model {model.number} · {model.get_arch_display()}"
+
+    def get_probability_url(self, obj: Prediction) -> str | None:
+        return f"/api/v1/predictions/{obj.pk}/probability.png" if obj.probability else None
+
+    def get_saliency_url(self, obj: Prediction) -> str | None:
+        return f"/api/v1/predictions/{obj.pk}/saliency.png" if obj.saliency else None
 
 
 class ProposeSerializer(serializers.Serializer):

@@ -3,7 +3,7 @@ with its `frames/<pk>/` and `frames/<pk>/image/` routes."""
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from annotator.api import views
 
@@ -27,6 +27,11 @@ urlpatterns = [
         "frames/<int:frame_id>/predictions/",
         views.PredictionListView.as_view(),
         name="frame-predictions",
+    ),
+    re_path(
+        r"^predictions/(?P<pk>[0-9]+)/(?P<kind>probability|saliency)\.png$",
+        views.PredictionMapView.as_view(),
+        name="prediction-map",
     ),
     path("frames/<int:frame_id>/propose/", views.ProposeView.as_view(), name="frame-propose"),
     path("frames/<int:frame_id>/geometry/", views.GeometryView.as_view(), name="frame-geometry"),

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -28,6 +29,7 @@ from annotator.services import queue as queue_services
 from config.exceptions import ApplicationError
 from datasets import access
 from datasets.access import Capability
+from datasets.media import file_response
 
 
 def _etag(version: int) -> str:
@@ -104,6 +106,7 @@ class FrameAnnotationView(APIView):
                 source=values.get("source"),
                 prediction_id=values.get("prediction"),
                 repair=values["repair"],
+                edit_seconds=values.get("edit_seconds"),
             )
         except annotation_services.StaleAnnotation as exc:
             return stale_response(exc, frame.pk)
@@ -147,6 +150,17 @@ class PredictionListView(APIView):
         frame = access.frame_for(request.user, frame_id)
         predictions = selectors.predictions_of_frame(frame=frame)[:5]
         return Response(s.PredictionSerializer(predictions, many=True).data)
+
+
+class PredictionMapView(APIView):
+    """A prediction's stored map as a grayscale PNG: the nerve probability, or the FullGrad
+    saliency once computed (404 until then)."""
+
+    @extend_schema(responses={(200, "image/png"): bytes})
+    def get(self, request: Request, pk: int, kind: str) -> HttpResponseBase:
+        prediction = selectors.prediction_for(user=request.user, pk=pk)
+        name = prediction.probability if kind == "probability" else prediction.saliency
+        return file_response(name, max_age=3600)
 
 
 class ProposeView(APIView):

@@ -139,11 +139,13 @@ def annotation_save(
     source: str | None = None,
     prediction_id: int | None = None,
     repair: bool = False,
+    edit_seconds: float | None = None,
 ) -> Annotation:
     """Save the frame's annotation if it is still at `expected_version` (0: none exists yet).
 
     `shapes=None` keeps the stored shapes (a status-only change); `[]` means "nerve not
-    visible". Raises StaleAnnotation (412) when someone else saved first."""
+    visible". `edit_seconds` (the editor's own timing since its last save) is added to the
+    annotation's total. Raises StaleAnnotation (412) when someone else saved first."""
     if status is not None and status not in SAVE_STATUSES:
         raise ApplicationError("Only reviewers approve or reject; save as in_progress/submitted.")
     if source is not None and source not in AnnotationSource.values:
@@ -154,15 +156,24 @@ def annotation_save(
     now = timezone.now()
     changes: dict[str, Any] = {"updated_by": user, "updated_at": now}
     if shapes is not None:
-        changes.update(shapes=shapes, annotator=user, prediction=prediction, prediction_iou=iou)
+        edits = geometry.vertex_edits(prediction.shapes, shapes) if prediction else None
+        changes.update(
+            shapes=shapes,
+            annotator=user,
+            prediction=prediction,
+            prediction_iou=iou,
+            prediction_edits=edits,
+        )
+    seconds = round(min(max(float(edit_seconds or 0.0), 0.0), 3600.0), 1)
     if status is not None:
         changes["status"] = status
     if source is not None:
         changes["source"] = source
     with transaction.atomic():
         if expected_version == 0:
-            annotation = _create(frame=frame, changes=changes)
+            annotation = _create(frame=frame, changes={**changes, "edit_seconds": seconds})
         else:
+            changes["edit_seconds"] = F("edit_seconds") + seconds
             if shapes is not None and status is None:
                 # New shapes on an approved mask were not reviewed: back to the review queue,
                 # so a later freeze never takes unreviewed shapes as approved.

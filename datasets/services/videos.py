@@ -15,6 +15,7 @@ from datasets.models import BackgroundJob, JobKind, Patient, Video, VideoStatus
 from datasets.services import jobs as job_services
 from datasets.services.audit import audit_record
 from datasets.services.storage import copy_into, file_sha256, local_path
+from datasets.signals import frames_extracted
 from datasets.users import User
 from datasets.video.deidentify import output_suffix, remux_without_metadata
 from datasets.video.errors import VideoError
@@ -193,4 +194,5 @@ def video_process(
     Video.objects.filter(pk=video_id).update(status=VideoStatus.READY, error="")
     if result.get("cancelled"):
         return
-    job_services.job_finish(job_id=job_id, result=result)
+    if job_services.job_finish(job_id=job_id, result=result):
+        frames_extracted.send(sender=Video, video_id=video_id)

@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from mlbackend.models import Arch, ModelEvaluation, ModelVersion, TrainingJob
+from mlbackend.selectors import model_live_quality
 
 
 class TrainingCreateSerializer(serializers.Serializer):
@@ -90,6 +91,7 @@ class ModelSerializer(serializers.ModelSerializer):
     val_metrics = MetricsField()
     test_metrics = MetricsField(allow_null=True)
     weights_url = serializers.SerializerMethodField()
+    live_quality = serializers.SerializerMethodField()
 
     class Meta:
         model = ModelVersion
@@ -112,11 +114,28 @@ class ModelSerializer(serializers.ModelSerializer):
             "is_active",
             "activated_at",
             "weights_url",
+            "live_quality",
             "created_at",
         ]
 
+    def get_live_quality(self, obj: ModelVersion) -> dict[str, Any]:
+        """What the model saves annotators on unseen frames (selectors.model_live_quality)."""
+        return model_live_quality(model=obj)
+
     def get_weights_url(self, obj: ModelVersion) -> str:
         return f"/api/v1/models/{obj.pk}/weights/"
+
+
+class PreannotateSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=["project", "patient", "video"], default="project")
+    id = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class SaliencySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["none", "queued", "running", "done", "failed"])
+    url = serializers.CharField(allow_null=True)
+    error = serializers.CharField(allow_blank=True)
+    job = serializers.CharField(required=False)
 
 
 class EvaluationCreateSerializer(serializers.Serializer):

@@ -28,6 +28,16 @@ urlpatterns = [
     path("models/<int:pk>/activate/", views.ModelActivateView.as_view(), name="model-activate"),
     path("models/<int:pk>/weights/", views.ModelWeightsView.as_view(), name="model-weights"),
     path(
+        "models/<int:pk>/preannotate/",
+        views.PreannotateView.as_view(),
+        name="model-preannotate",
+    ),
+    path(
+        "predictions/<int:pk>/saliency/",
+        views.SaliencyView.as_view(),
+        name="prediction-saliency",
+    ),
+    path(
         "models/<int:pk>/evaluations/",
         views.ModelEvaluationsView.as_view(),
         name="model-evaluations",

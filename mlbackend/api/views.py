@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -10,8 +12,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotator.selectors import prediction_for
 from datasets import access
 from datasets.access import Capability
+from datasets.api.serializers import JobSerializer
 from datasets.media import file_response
 from datasets.services.audit import client_ip
 from mlbackend import selectors
@@ -20,10 +24,13 @@ from mlbackend.api.serializers import (
     EvaluationCreateSerializer,
     EvaluationSerializer,
     ModelSerializer,
+    PreannotateSerializer,
+    SaliencySerializer,
     TrainingCreateSerializer,
     TrainingJobSerializer,
 )
 from mlbackend.services import evaluation as evaluation_services
+from mlbackend.services import preannotation as preannotation_services
 from mlbackend.services import registry as registry_services
 from mlbackend.services import training as training_services
 
@@ -152,3 +159,47 @@ class ModelCompareView(APIView):
                 {"ids": "Give model ids as numbers separated by commas."}
             ) from exc
         return Response(selectors.models_compare(project=project, ids=ids, version_id=version))
+
+
+class PreannotateView(APIView):
+    """Queue the model's pre-annotation of a scope's unannotated frames (ML staff from the
+    model page, data managers from a patient's page)."""
+
+    @extend_schema(request=PreannotateSerializer, responses={202: JobSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        model = selectors.model_for(user=request.user, pk=pk)
+        if not access.can(request.user, Capability.MANAGE_DATA, model.project_id):
+            access.require(request.user, Capability.TRAIN, model.project_id)
+        data = PreannotateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = preannotation_services.preannotate_start(
+            model=model,
+            scope=data.validated_data["scope"],
+            scope_id=data.validated_data["id"],
+            by=access.signed_in(request),
+        )
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SaliencyView(APIView):
+    """The FullGrad map of a prediction: GET where it stands, POST to have it computed."""
+
+    def _answer(self, prediction: Any, state: dict[str, Any]) -> dict[str, Any]:
+        done = state["status"] == "done"
+        url = f"/api/v1/predictions/{prediction.pk}/saliency.png" if done else None
+        return {**state, "url": url}
+
+    @extend_schema(responses={200: SaliencySerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        prediction = prediction_for(user=request.user, pk=pk)
+        state = preannotation_services.saliency_state(prediction=prediction)
+        return Response(self._answer(prediction, state))
+
+    @extend_schema(request=None, responses={200: SaliencySerializer, 202: SaliencySerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        prediction = prediction_for(user=request.user, pk=pk, need=Capability.ANNOTATE)
+        state = preannotation_services.saliency_start(
+            prediction=prediction, by=access.signed_in(request)
+        )
+        code = status.HTTP_200_OK if state["status"] == "done" else status.HTTP_202_ACCEPTED
+        return Response(self._answer(prediction, state), status=code)

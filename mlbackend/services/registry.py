@@ -3,6 +3,7 @@ hand weights out only as verified safetensors (never a pickle)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -116,21 +117,47 @@ def _evaluate_after_training(training: TrainingJob, model: ModelVersion) -> None
         TrainingJob.objects.filter(pk=training.pk).update(log=f"{log}\n{line}".strip())
 
 
-@transaction.atomic
-def model_activate(*, model: ModelVersion, by: User | None) -> ModelVersion:
-    """Make `model` the project's one active model (the constraint holds at every instant).
+def model_weights_check(*, model: ModelVersion) -> None:
+    """Refuse a model whose weights file is missing or is not the one registered (sha256 of
+    the stored bytes, streamed; nothing is loaded, let alone unpickled)."""
+    if not model.weights or not default_storage.exists(model.weights):
+        raise ApplicationError(
+            f"The weights file of model {model.number} is missing; it cannot be activated.",
+            code="weights_missing",
+        )
+    digest = hashlib.sha256()
+    with default_storage.open(model.weights, "rb") as fh:
+        for chunk in iter(lambda: fh.read(8 * 1024 * 1024), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != model.sha256:
+        raise ApplicationError(
+            f"The weights file of model {model.number} does not match its checksum; it was "
+            "changed or damaged after training and cannot be activated.",
+            code="weights_damaged",
+        )
 
-    The project row is locked first, so two activations in one project queue up instead of
-    locking each other's model rows in opposite orders (a deadlock)."""
-    Project.objects.select_for_update().get(pk=model.project_id)
-    ModelVersion.objects.filter(project_id=model.project_id).exclude(pk=model.pk).update(
-        is_active=False
-    )
-    ModelVersion.objects.filter(pk=model.pk).update(
-        is_active=True, activated_at=timezone.now(), activated_by=by
-    )
-    audit_record(user=by, action="model.activate", obj=model, detail={"number": model.number})
-    model.refresh_from_db()
+
+def model_activate(*, model: ModelVersion, by: User | None) -> ModelVersion:
+    """Make `model` the project's one active model (the constraint holds at every instant), and
+    queue the pre-annotation of the project's unannotated frames with it.
+
+    The weights are checked first (outside any lock: hashing takes a while). The project row is
+    locked next, so two activations in one project queue up instead of locking each other's
+    model rows in opposite orders (a deadlock)."""
+    from mlbackend.services.preannotation import preannotate_auto
+
+    model_weights_check(model=model)
+    with transaction.atomic():
+        Project.objects.select_for_update().get(pk=model.project_id)
+        ModelVersion.objects.filter(project_id=model.project_id).exclude(pk=model.pk).update(
+            is_active=False
+        )
+        ModelVersion.objects.filter(pk=model.pk).update(
+            is_active=True, activated_at=timezone.now(), activated_by=by
+        )
+        audit_record(user=by, action="model.activate", obj=model, detail={"number": model.number})
+        model.refresh_from_db()
+        preannotate_auto(model=model)
     return model
 
 

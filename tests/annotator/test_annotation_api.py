@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from annotator.models import Annotation, AnnotationRevision
-from annotator.services.predictions import prediction_create
+from annotator.services.predictions import prediction_store
 from datasets.models import AuditEvent
-from tests.factories import RolesWorld, put, square
+from tests.factories import RolesWorld, model_row, put, square
 
 
 def url(frame_id: int, tail: str = "") -> str:
@@ -188,11 +188,13 @@ def test_review_of_unsubmitted_or_stale_annotation_is_refused(roles_world: Roles
 
 def test_accepting_a_prediction_stores_iou_with_final_shapes(roles_world: RolesWorld) -> None:
     frame = roles_world.frames[0]
-    prediction = prediction_create(
-        frame=frame, shapes=square(0, 0, 20), model_version_label="unet-v3", confidence=0.9
+    model = model_row(roles_world.project)
+    prediction, _ = prediction_store(
+        frame=frame, model_version_id=model.pk, shapes=square(0, 0, 20), confidence=0.9
     )
     listed = roles_world.client("annotator").get(f"/api/v1/frames/{frame.pk}/predictions/")
-    assert listed.data[0]["model_version_label"] == "unet-v3"
+    assert listed.data[0]["model_version"] == model.pk
+    assert listed.data[0]["model_name"] == "Model 1 · Improved U-Net (lite)"
     body = {"shapes": square(0, 0, 10), "source": "model", "prediction": prediction.pk}
     r = put(roles_world.client("annotator"), frame.pk, body, 0)
     assert r.status_code == 200
@@ -200,7 +202,9 @@ def test_accepting_a_prediction_stores_iou_with_final_shapes(roles_world: RolesW
     assert r.data["prediction_iou"] == 0.25
     assert r.data["source"] == "model"
     assert AnnotationRevision.objects.get().prediction_iou == 0.25
-    other = prediction_create(frame=roles_world.frames[1], shapes=square(0, 0, 4))
+    other, _ = prediction_store(
+        frame=roles_world.frames[1], model_version_id=model.pk, shapes=square(0, 0, 4)
+    )
     r = put(roles_world.client("annotator"), frame.pk, {**body, "prediction": other.pk}, 1)
     assert r.status_code == 400
 

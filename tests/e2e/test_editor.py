@@ -14,9 +14,16 @@ import pytest
 
 from annotator.models import Annotation, LabelClass
 from annotator.services.annotations import annotation_save
-from annotator.services.predictions import prediction_create
+from annotator.services.predictions import prediction_store
 from datasets.models import Role
-from tests.factories import PASSWORD, make_frames, make_member, make_project, make_video
+from tests.factories import (
+    PASSWORD,
+    make_frames,
+    make_member,
+    make_project,
+    make_video,
+    model_row,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -162,15 +169,15 @@ def test_annotator_accepts_a_pre_annotation_and_edits_it(
     base = live_server.url
     frame = studio["frames"][1]
     ring = [[200, 120], [420, 120], [420, 260], [200, 260]]
-    prediction = prediction_create(
+    prediction, _ = prediction_store(
         frame=frame,
+        model_version_id=model_row(frame.video.project).pk,
         shapes=[{"label": "facial_nerve", "polygons": [[ring]]}],
-        model_version_label="unet-r3",
         confidence=0.87,
     )
     login(page, base, "ann")
     open_editor(page, base, frame.pk)
-    assert "unet-r3" in page.locator("#ed-prediction-info").inner_text()
+    assert "Model 1 · Improved U-Net (lite)" in page.locator("#ed-prediction-info").inner_text()
     page.get_by_role("button", name="Accept prediction").click()
     assert ring0(page) == ring
     click_image(page, 300, 200)  # select the polygon
@@ -297,10 +304,10 @@ def test_editor_speed_with_a_2000_vertex_polygon_on_a_1080p_frame(
         expected_version=0,
         shapes=[{"label": "facial_nerve", "polygons": [[ring]]}],
     )
-    prediction_create(
+    prediction_store(
         frame=frames[0],
+        model_version_id=model_row(frames[0].video.project).pk,
         shapes=[{"label": "facial_nerve", "polygons": [[_circle(400, 990, 520, 360)]]}],
-        model_version_label="unet-r3",
         confidence=0.91,
     )
     base = live_server.url
@@ -400,10 +407,10 @@ def test_docs_screenshots_of_the_editor_on_a_synthetic_frame(
     first, mask = frames[0]
     # A "model" that is a little off: the true mask, eroded and shifted.
     guess = np.roll(cv2.erode(mask, np.ones((9, 9), np.uint8)), (6, -10), axis=(0, 1))
-    prediction_create(
+    prediction_store(
         frame=first,
+        model_version_id=model_row(first.video.project).pk,
         shapes=mask_to_shapes(guess, {1: "facial_nerve"}, tolerance=2.0),
-        model_version_label="unet-r3",
         confidence=0.83,
     )
     base = live_server.url

@@ -25,7 +25,7 @@ def test_demo_project_shows_every_state_and_is_idempotent(settings: Any, tmp_pat
     assert {v.status for v in videos} == {"ready"}
     statuses = set(Annotation.objects.values_list("status", flat=True))
     assert {"approved", "submitted", "in_progress", "rejected"} <= statuses
-    assert Prediction.objects.exists()
+    assert not Prediction.objects.exists()  # only a model makes predictions (demo_training)
     assert Annotation.objects.exclude(shapes=[]).exists()
     before = (Video.objects.count(), Annotation.objects.count())
     again = StringIO()
@@ -65,6 +65,15 @@ def test_demo_training_freezes_a_version_and_trains_a_real_model(
     assert model.is_active
     assert model.test_metrics is not None
     assert model.test_metrics["nerve_iou"] is not None
+    # activation queued the pre-annotation of every frame left to annotate, by that model
+    from datasets.models import BackgroundJob, Frame
+    from tests.factories import run_preannotation
+
+    job = run_preannotation(BackgroundJob.objects.get(kind="preannotation"))
+    assert job.status == "succeeded", job.error
+    todo = Frame.objects.filter(annotation=None, excluded=False)
+    assert job.result["predicted"] == todo.count() > 0
+    assert set(Prediction.objects.values_list("model_version", flat=True)) == {model.pk}
     again = StringIO()
     call_command("demo_training", stdout=again)
     assert "already has a training job" in again.getvalue()

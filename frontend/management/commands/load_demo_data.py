@@ -2,8 +2,10 @@
 
 Videos come from datasets.synth (no patient data), go through the normal import service
 (probe, de-identification, extraction), and the generator's ground truth is stored for some
-frames as annotations: approved, submitted, in progress, rejected, "nerve not visible",
-pre-annotations (predictions) and frames left to annotate. Safe to run again.
+frames as annotations: approved, submitted, in progress, rejected, "nerve not visible", and
+frames left to annotate. Those get real pre-annotations from the demo model: `demo_training`
+queues its training, which activates it, and activation queues the pre-annotation job. Safe to
+run again.
 """
 
 from __future__ import annotations
@@ -21,13 +23,12 @@ from tqdm import tqdm
 from annotator.geometry import mask_to_shapes
 from annotator.models import Annotation
 from annotator.services.annotations import annotation_review, annotation_save
-from annotator.services.predictions import prediction_create
 from datasets.models import Frame, Patient, Project
 from datasets.services import videos as video_services
 from datasets.services.patients import patient_create
 from datasets.synth import VideoConfig, generate_patient_videos
 
-STATES = ["approved", "approved", "submitted", "in_progress", "rejected", "prediction", "none"]
+STATES = ["approved", "approved", "submitted", "in_progress", "rejected", "none", "none"]
 
 
 class Command(BaseCommand):
@@ -111,13 +112,8 @@ def _annotate(frames: list[Frame], masks_dir: Path, users: dict[str, Any]) -> di
         shapes = mask_to_shapes(mask, {1: "facial_nerve"}, tolerance=1.5)
         if state == "none":
             continue
-        if state == "prediction":
-            prediction_create(
-                frame=frame, shapes=shapes, model_version_label="demo ground truth", confidence=0.9
-            )
-        else:
-            _save(frame, shapes, state, users)
-        label = state if shapes or state == "prediction" else f"{state} (not visible)"
+        _save(frame, shapes, state, users)
+        label = state if shapes else f"{state} (not visible)"
         counts[label] = counts.get(label, 0) + 1
     return counts
 
