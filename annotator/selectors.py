@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from annotator.geometry import DEFAULT_LABEL_VALUES
@@ -18,7 +18,7 @@ from annotator.models import (
     VideoAssignment,
 )
 from datasets import access
-from datasets.models import Frame, Project
+from datasets.models import Frame, Project, QueueOrder
 from datasets.users import RequestUser, User
 
 DEFAULT_LABEL_CLASS: dict[str, Any] = {
@@ -103,14 +103,39 @@ def _free_for(user: User, now: datetime) -> Q:
     return Q(claim__isnull=True) | Q(claim__expires_at__lte=now) | Q(claim__user=user)
 
 
+def active_uncertainty() -> Subquery:
+    """Per frame (OuterRef "pk"): the uncertainty of the project's active model's prediction."""
+    return Subquery(
+        Prediction.objects.filter(frame=OuterRef("pk"), model_version__is_active=True).values(
+            "uncertainty"
+        )[:1]
+    )
+
+
+def _ordered(frames: QuerySet[Frame], order: str) -> QuerySet[Frame]:
+    """Unannotated frames in the project's queue order."""
+    if order == QueueOrder.UNCERTAIN:
+        # Frames the active model has not predicted yet come after every predicted one.
+        return frames.order_by(F("uncertainty").desc(nulls_last=True), "video_id", "index")
+    if order == QueueOrder.RANDOM:
+        return frames.order_by("?")
+    return frames.order_by("video_id", "index")
+
+
 def queue_candidates(*, project: Project, user: User, now: datetime) -> list[QuerySet[Frame]]:
     """The queue's tiers, in order: my rejected frames (oldest review first), my unfinished
     frames, unannotated frames of videos assigned to me, unannotated frames of unassigned
-    videos. Frames excluded at extraction never appear."""
+    videos; the last two in the project's queue order (video order, most uncertain first by
+    the active model, or random). Frames excluded at extraction never appear."""
     frames = Frame.objects.filter(video__project=project, excluded=False)
     mine = frames.filter(annotation__annotator=user)
     assigned = VideoAssignment.objects.filter(video=OuterRef("video"))
-    unannotated = frames.filter(annotation__isnull=True).filter(_free_for(user, now))
+    unannotated = (
+        frames.filter(annotation__isnull=True)
+        .filter(_free_for(user, now))
+        .annotate(uncertainty=active_uncertainty())
+    )
+    order = project.queue_order
     return [
         mine.filter(annotation__status=AnnotationStatus.REJECTED).order_by(
             "annotation__reviewed_at", "pk"
@@ -118,12 +143,48 @@ def queue_candidates(*, project: Project, user: User, now: datetime) -> list[Que
         mine.filter(annotation__status=AnnotationStatus.IN_PROGRESS).order_by(
             "annotation__updated_at", "pk"
         ),
-        unannotated.filter(video__assignments__user=user).order_by("video_id", "index"),
-        unannotated.exclude(Exists(assigned)).order_by("video_id", "index"),
+        _ordered(unannotated.filter(video__assignments__user=user), order),
+        _ordered(unannotated.exclude(Exists(assigned)), order),
     ]
 
 
-def queue_summary(*, project: Project, user: User) -> dict[str, int]:
+def queue_recent(*, user: User, project: Project, limit: int = 10) -> list[dict[str, Any]]:
+    """The frames `user` worked on last in `project` (saved or claimed), newest first: what the
+    queue spreads its next pick away from."""
+    saved = Frame.objects.filter(video__project=project, annotation__annotator=user).order_by(
+        "-annotation__updated_at"
+    )
+    claimed = Frame.objects.filter(video__project=project, claim__user=user).order_by(
+        "-claim__expires_at"
+    )
+    fields = ("pk", "video_id", "video__patient_id", "phash")
+    rows = list(claimed.values(*fields)[:limit]) + list(saved.values(*fields)[:limit])
+    seen: set[int] = set()
+    out = []
+    for row in rows:
+        if row["pk"] not in seen:
+            seen.add(row["pk"])
+            out.append(row)
+    return out[:limit]
+
+
+def queue_upcoming(*, project: Project, user: User, limit: int = 10) -> list[dict[str, Any]]:
+    """The next unannotated frames in queue order, with the active model's uncertainty, for the
+    queue page (nothing is claimed)."""
+    tiers = queue_candidates(project=project, user=user, now=timezone.now())
+    rows: list[dict[str, Any]] = []
+    for tier in tiers[2:]:
+        rows.extend(
+            tier.values("pk", "index", "video_id", "video__patient__code", "uncertainty")[
+                : limit - len(rows)
+            ]
+        )
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def queue_summary(*, project: Project, user: User) -> dict[str, Any]:
     tiers = queue_candidates(project=project, user=user, now=timezone.now())
     frames = Frame.objects.filter(video__project=project, excluded=False)
     return {
@@ -134,6 +195,7 @@ def queue_summary(*, project: Project, user: User) -> dict[str, int]:
         "submitted": frames.filter(annotation__status=AnnotationStatus.SUBMITTED).count(),
         "approved": frames.filter(annotation__status=AnnotationStatus.APPROVED).count(),
         "frames": frames.count(),
+        "order": project.queue_order,
     }
 
 

@@ -12,4 +12,9 @@ urlpatterns = [
         editor_views.queue_next_frame,
         name="annotation-queue-next",
     ),
+    path(
+        "projects/<slug:slug>/queue/order/",
+        editor_views.queue_order,
+        name="annotation-queue-order",
+    ),
 ]

@@ -11,8 +11,10 @@ from django.views.decorators.http import require_POST
 
 from annotator import selectors as annotation_selectors
 from annotator.services import queue as queue_services
+from config.exceptions import ApplicationError
 from datasets import access
 from datasets.access import Capability
+from datasets.models import QueueOrder
 
 
 @login_required
@@ -46,9 +48,26 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
             "project": project,
             **page,
             "summary": annotation_selectors.queue_summary(project=project, user=user),
+            "upcoming": annotation_selectors.queue_upcoming(project=project, user=user),
+            "orders": QueueOrder.choices,
             **lists,
         },
     )
+
+
+@login_required
+@require_POST
+def queue_order(request: HttpRequest, slug: str) -> HttpResponse:
+    """A data manager sets the order in which unannotated frames are handed out."""
+    project = access.project_for(request.user, slug, need=Capability.MANAGE_LABELING)
+    order = request.POST.get("queue_order", "")
+    try:
+        queue_services.queue_order_set(project=project, order=order, by=access.signed_in(request))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Queue order: {project.get_queue_order_display().lower()}.")
+    return redirect("annotation-queue", slug=slug)
 
 
 @login_required

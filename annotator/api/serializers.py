@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from annotator.models import Annotation, AnnotationRevision, LabelClass, Prediction
+from datasets.models import QueueOrder
 
 
 class AnnotationSerializer(serializers.ModelSerializer):
@@ -167,6 +168,11 @@ class GeometrySerializer(serializers.Serializer):
         max_length=5000,
     )
     radius = serializers.FloatField(required=False, min_value=0.5, max_value=500)
+
+
+class QueueOrderSerializer(serializers.Serializer):
+    project = serializers.SlugField()
+    queue_order = serializers.ChoiceField(choices=QueueOrder.choices)
 
 
 class LabelClassSerializer(serializers.ModelSerializer):

@@ -38,6 +38,7 @@ urlpatterns = [
     path("annotations/", views.AnnotationListView.as_view(), name="annotation-list"),
     path("queue/next/", views.QueueNextView.as_view(), name="queue-next"),
     path("queue/summary/", views.QueueSummaryView.as_view(), name="queue-summary"),
+    path("queue/order/", views.QueueOrderView.as_view(), name="queue-order"),
     path("label-classes/", views.LabelClassView.as_view(), name="label-classes"),
     path("video-assignments/", views.AssignmentView.as_view(), name="video-assignments"),
 ]

@@ -260,6 +260,22 @@ class QueueSummaryView(APIView):
         return Response(selectors.queue_summary(project=project, user=access.signed_in(request)))
 
 
+class QueueOrderView(APIView):
+    """The project's queue order: video order, most uncertain first, or random."""
+
+    @extend_schema(request=s.QueueOrderSerializer, responses={200: s.QueueOrderSerializer})
+    def post(self, request: Request) -> Response:
+        data = s.QueueOrderSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = access.project_for(
+            request.user, data.validated_data["project"], need=Capability.MANAGE_LABELING
+        )
+        project = queue_services.queue_order_set(
+            project=project, order=data.validated_data["queue_order"], by=access.signed_in(request)
+        )
+        return Response({"project": project.slug, "queue_order": project.queue_order})
+
+
 class LabelClassView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("project", str, required=True)],

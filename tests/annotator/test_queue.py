@@ -101,3 +101,87 @@ def test_a_get_claims_nothing_so_link_prefetchers_cannot_take_frames(
     page = roles_world.page_client("annotator").get("/projects/alpha/queue/next/")
     assert (api.status_code, page.status_code) == (405, 405)
     assert not FrameClaim.objects.exists()
+
+
+# --- queue order: most uncertain first (active learning) ---------------------------------------
+
+
+def _uncertain_world(roles_world: RolesWorld) -> dict[int, float]:
+    """Two patients x one video x 6 frames, each frame predicted by the active model with an
+    uncertainty; the most uncertain frames are neighbours in patient 1's video."""
+    from annotator.services.predictions import prediction_store
+    from tests.factories import make_patient, model_row
+
+    for f in roles_world.frames:  # out of the way: annotated
+        put(roles_world.client("data_manager"), f.pk, {"shapes": [], "status": "submitted"}, 0)
+    model = model_row(roles_world.project, is_active=True)
+    stale = model_row(roles_world.project)  # an inactive model's opinion does not count
+    scores: dict[int, float] = {}
+    for p, base in (
+        (make_patient(roles_world.project), 0.9),
+        (make_patient(roles_world.project), 0.5),
+    ):
+        frames = make_frames(make_video(roles_world.project, p), 6)
+        for i, f in enumerate(frames):
+            f.phash = f"{(0xF0F0F0F0F0F0F0F0 if base > 0.6 else 0x0F0F0F0F0F0F0F0F) ^ i:016x}"
+            f.save(update_fields=["phash"])  # one shot each: neighbours look alike
+            scores[f.pk] = round(base - i * 0.01, 3)
+            prediction_store(
+                frame=f, model_version_id=model.pk, shapes=[], uncertainty=scores[f.pk]
+            )
+            prediction_store(frame=f, model_version_id=stale.pk, shapes=[], uncertainty=0.99)
+    return scores
+
+
+def test_most_uncertain_first_spreads_picks_across_patients(roles_world: RolesWorld) -> None:
+    from annotator.models import FrameClaim
+
+    scores = _uncertain_world(roles_world)
+    dm = roles_world.client("data_manager")
+    r = dm.post("/api/v1/queue/order/", {"project": "alpha", "queue_order": "uncertain"})
+    assert r.status_code == 200, r.data
+    picks = []
+    for _ in range(4):
+        frame = next_frame(roles_world, "annotator")
+        picks.append(frame)
+        body = {"shapes": square(1, 1, 4), "status": "submitted"}
+        put(roles_world.client("annotator"), frame, body, 0)
+        FrameClaim.objects.filter(frame_id=frame).delete()
+    by_score = sorted(scores, key=scores.get, reverse=True)
+    assert picks[0] == by_score[0]  # the most uncertain frame of all
+    # then the other patient's most uncertain, not patient 1's second: picks alternate
+    assert [scores[p] for p in picks] == [0.9, 0.5, 0.89, 0.49]
+
+
+def test_the_queue_page_lists_the_next_frames_with_their_uncertainty(
+    roles_world: RolesWorld,
+) -> None:
+    scores = _uncertain_world(roles_world)
+    page = roles_world.page_client("data_manager")
+    r = page.post("/projects/alpha/queue/order/", {"queue_order": "uncertain"}, follow=True)
+    assert "Queue order: most uncertain first." in r.content.decode()
+    html = page.get("/projects/alpha/queue/").content.decode()
+    assert "0.900" in html
+    assert html.index("0.900") < html.index("0.890") < html.index("0.500")
+    assert max(scores.values()) == 0.9
+
+
+def test_only_data_managers_set_the_queue_order_and_only_to_known_orders(
+    roles_world: RolesWorld,
+) -> None:
+    body = {"project": "alpha", "queue_order": "random"}
+    assert roles_world.client("annotator").post("/api/v1/queue/order/", body).status_code == 403
+    assert roles_world.client("ml_staff").post("/api/v1/queue/order/", body).status_code == 403
+    assert roles_world.client("outsider").post("/api/v1/queue/order/", body).status_code == 404
+    bad = {"project": "alpha", "queue_order": "loudest"}
+    assert roles_world.client("data_manager").post("/api/v1/queue/order/", bad).status_code == 400
+    assert roles_world.client("data_manager").post("/api/v1/queue/order/", body).status_code == 200
+    roles_world.project.refresh_from_db()
+    assert roles_world.project.queue_order == "random"
+    summary = roles_world.client("annotator").get("/api/v1/queue/summary/?project=alpha").data
+    assert summary["order"] == "random"
+    # random order still never hands out an excluded frame
+    for f in roles_world.frames:
+        f.excluded = True
+        f.save(update_fields=["excluded"])
+    assert next_frame(roles_world, "annotator") is None

@@ -44,10 +44,14 @@ UNRELATED = {
     ("post", "/api/v1/training-jobs/{id}/cancel/"),
     ("post", "/api/v1/models/{id}/activate/"),
     ("post", "/api/v1/models/{id}/evaluations/"),
+    # Pre-annotation writes predictions (a layer beside annotations), FullGrad a map of one.
+    ("post", "/api/v1/models/{id}/preannotate/"),
+    ("post", "/api/v1/predictions/{id}/saliency/"),
 }
 # Annotator routes: shapes, reviews, proposals, label classes, video assignments, queue claims.
 ANNOTATOR = {
     ("post", "/api/v1/queue/next/"),
+    ("post", "/api/v1/queue/order/"),
     ("put", "/api/v1/frames/{frame_id}/annotation/"),
     ("patch", "/api/v1/frames/{frame_id}/annotation/"),
     ("post", "/api/v1/frames/{frame_id}/annotation/review/"),
