@@ -174,11 +174,9 @@ def queue_upcoming(*, project: Project, user: User, limit: int = 10) -> list[dic
     tiers = queue_candidates(project=project, user=user, now=timezone.now())
     rows: list[dict[str, Any]] = []
     for tier in tiers[2:]:
-        rows.extend(
-            tier.values("pk", "index", "video_id", "video__patient__code", "uncertainty")[
-                : limit - len(rows)
-            ]
-        )
+        # `uncertainty` is annotated by queue_candidates (the stubs only see Frame's fields)
+        fields = ("pk", "index", "video_id", "video__patient__code", "uncertainty")
+        rows.extend(tier.values(*fields)[: limit - len(rows)])
         if len(rows) >= limit:
             break
     return rows

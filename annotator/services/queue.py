@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,7 +52,9 @@ def _similar(a: str, b: str) -> bool:
         return False
 
 
-def spread_order(candidates: list[dict[str, Any]], recent: list[dict[str, Any]]) -> list[int]:
+def spread_order(
+    candidates: Sequence[Mapping[str, Any]], recent: Sequence[Mapping[str, Any]]
+) -> list[int]:
     """Candidate frame ids (rows: pk, video_id, video__patient_id, phash, in queue order)
     reordered so that consecutive picks differ: first those of another patient than the last
     frame worked on, then of another video, then any; within each, frames that look like
@@ -61,7 +64,7 @@ def spread_order(candidates: list[dict[str, Any]], recent: list[dict[str, Any]])
         return [c["pk"] for c in candidates]
     last = recent[0]
 
-    def rank(c: dict[str, Any]) -> tuple[int, int]:
+    def rank(c: Mapping[str, Any]) -> tuple[int, int]:
         like = any(_similar(c["phash"], r["phash"]) for r in recent)
         if c["video__patient_id"] != last["video__patient_id"]:
             place = 0
