@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from datasets import access, selectors
+from mlbackend import selectors as ml_selectors
 
 
 @login_required
@@ -21,6 +22,13 @@ def patient_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
             "project": patient.project,
             **access.for_template(request.user, patient.project),
             "videos": videos,
+            "active_model": ml_selectors.active_model_of(project=patient.project),
+            "preannotations": [
+                p
+                for p in ml_selectors.preannotation_jobs(project=patient.project, limit=20)
+                if p["job"].params.get("scope") == "patient"
+                and p["job"].params.get("id") == patient.pk
+            ][:3],
         },
     )
 

@@ -16,6 +16,11 @@ urlpatterns = [
     ),
     path("projects/<slug:slug>/models/<int:pk>/", model_views.model_page, name="model-page"),
     path(
+        "projects/<slug:slug>/models/<int:pk>/preannotate/",
+        model_views.model_preannotate,
+        name="model-preannotate",
+    ),
+    path(
         "projects/<slug:slug>/training-jobs/<int:pk>/",
         model_views.training_job_page,
         name="training-job-page",

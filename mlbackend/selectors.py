@@ -11,7 +11,7 @@ from rest_framework.exceptions import NotFound
 from config.exceptions import ApplicationError
 from datasets import access
 from datasets.access import Capability
-from datasets.models import Project
+from datasets.models import BackgroundJob, JobKind, JobStatus, Project
 from datasets.users import RequestUser
 from datasets.versions.models import DatasetVersion
 from mlbackend.evaluation.compare import MIN_PATIENTS, compare_models
@@ -168,3 +168,54 @@ def model_live_quality(*, model: ModelVersion) -> dict[str, Any]:
         "mean_edit_seconds": mean(seconds),
         "timed_frames": len(seconds),
     }
+
+
+# --- pre-annotation jobs -----------------------------------------------------------------------
+
+
+def active_model_of(*, project: Project | int) -> ModelVersion | None:
+    project_id = project.pk if isinstance(project, Project) else project
+    return ModelVersion.objects.filter(project_id=project_id, is_active=True).first()
+
+
+def preannotation_text(job: BackgroundJob) -> str:
+    """One sentence on a pre-annotation job, for the pages (never the raw result)."""
+    result = job.result or {}
+    if job.status == JobStatus.QUEUED:
+        return "Queued: waiting for a worker."
+    if job.status == JobStatus.RUNNING:
+        return f"Running: {job.message or 'starting'}."
+    if job.status == JobStatus.CANCELLED:
+        return "Cancelled; the frames predicted before stay, a new job goes on from there."
+    if job.status == JobStatus.FAILED:
+        return f"Failed: {job.error}"
+    text = f"Done: {result.get('predicted', 0)} of {result.get('frames', 0)} frames predicted"
+    failed = result.get("failed", 0)
+    if failed:
+        reasons = "; ".join(f["reason"] for f in result.get("failures", [])[:3])
+        text += f", {failed} could not be read ({reasons})"
+    fps = result.get("frames_per_second")
+    if fps:
+        text += f", {fps:.1f} frames/s on {result.get('device', 'cpu')}"
+    return text + "."
+
+
+def preannotation_jobs(
+    *, model: ModelVersion | None = None, project: Project | None = None, limit: int = 5
+) -> list[dict[str, Any]]:
+    """The latest pre-annotation jobs of a model (or of a project), with a sentence each."""
+    jobs = BackgroundJob.objects.filter(kind=JobKind.PREANNOTATION)
+    if model is not None:
+        jobs = jobs.filter(params__model=model.pk)
+    if project is not None:
+        jobs = jobs.filter(project=project)
+    scopes = {"project": "all frames", "patient": "one patient", "video": "one video"}
+    return [
+        {
+            "job": job,
+            "scope": scopes.get(job.params.get("scope", ""), ""),
+            "number": job.params.get("number"),
+            "text": preannotation_text(job),
+        }
+        for job in jobs.select_related("created_by").order_by("-created_at")[:limit]
+    ]

@@ -4,6 +4,7 @@ are in tests/e2e/test_models.py)."""
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 
@@ -144,3 +145,53 @@ def test_the_pages_load_their_scripts_and_styles_from_this_server(
         assert "https://" not in html, url
         assert "http://" not in html, url
         assert "<script>" not in html, url  # no inline scripts (json_script data is not code)
+
+
+def test_ml_staff_preannotate_from_the_model_page_and_see_the_job_and_live_quality(
+    roles_world: RolesWorld, model: ModelVersion
+) -> None:
+    from datasets.models import BackgroundJob
+
+    page = roles_world.page_client("ml_staff")
+    url = f"/projects/alpha/models/{model.pk}/"
+    html = page.get(url).content.decode()
+    assert 'data-testid="preannotate"' in html
+    assert "Live quality on new frames" in html
+    assert "none saved from a draft yet" in html
+    r = page.post(f"{url}preannotate/", follow=True)
+    html = unescape(r.content.decode())
+    assert "is queued to pre-annotate the project's unannotated frames" in html
+    job = BackgroundJob.objects.get(kind="preannotation")
+    assert job.params["scope"] == "project"
+    assert "Queued: waiting for a worker." in html
+    again = page.post(f"{url}preannotate/", follow=True).content.decode()
+    assert "already pre-annotating these frames" in again  # a sentence, not a 409 page
+    annotator = roles_world.page_client("annotator")
+    assert 'data-testid="preannotate"' not in annotator.get(url).content.decode()
+    assert annotator.post(f"{url}preannotate/").status_code == 403
+
+
+def test_data_managers_preannotate_one_patient_from_its_page(
+    roles_world: RolesWorld, model: ModelVersion
+) -> None:
+    from datasets.models import BackgroundJob
+
+    page = roles_world.page_client("data_manager")
+    patient_url = f"/projects/alpha/patients/{roles_world.patient.code}/"
+    assert "No model is active in this project yet" in page.get(patient_url).content.decode()
+    ModelVersion.objects.filter(pk=model.pk).update(is_active=True)
+    assert 'data-testid="preannotate-patient-button"' in page.get(patient_url).content.decode()
+    body = {"patient": roles_world.patient.pk, "next": patient_url}
+    r = page.post(f"/projects/alpha/models/{model.pk}/preannotate/", body, follow=True)
+    assert r.redirect_chain[-1][0] == patient_url
+    html = unescape(r.content.decode())
+    assert "queued to pre-annotate this patient's unannotated frames" in html
+    assert 'data-testid="preannotation-job"' in html
+    job = BackgroundJob.objects.get(kind="preannotation")
+    assert (job.params["scope"], job.params["id"]) == ("patient", roles_world.patient.pk)
+    # an address elsewhere is not followed
+    r = page.post(
+        f"/projects/alpha/models/{model.pk}/preannotate/",
+        {"patient": "", "next": "https://evil.example/"},
+    )
+    assert r["Location"] == f"/projects/alpha/models/{model.pk}/"
