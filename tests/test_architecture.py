@@ -30,3 +30,21 @@ def test_pure_cores_are_forbidden_django_drf_and_celery() -> None:
     for module in contract["source_modules"]:
         path = ROOT / module.replace(".", "/")
         assert path.is_dir() or path.with_suffix(".py").is_file(), module
+
+
+def test_geometry_is_kept_a_leaf_of_every_other_project_module() -> None:
+    """`datasets.layout` imports `annotator.geometry` from below; only a leaf may be imported so."""
+    contract = _contract("geometry-leaf")
+    assert contract["source_modules"] == ["annotator.geometry"]
+    siblings = {
+        f"annotator.{p.stem if p.is_file() else p.name}"
+        for p in (ROOT / "annotator").iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").is_file()
+    } - {"annotator.geometry"}
+    roots = {"config", "datasets", "mlbackend", "frontend"}
+    assert set(contract["forbidden_modules"]) == roots | siblings, (
+        "list the new annotator module in the geometry-leaf contract in pyproject.toml"
+    )
+    layers = _contract("layers")
+    across = [i for i in layers["ignore_imports"] if "annotator.geometry" in i]
+    assert across == ["datasets.layout.** -> annotator.geometry"]

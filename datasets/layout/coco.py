@@ -1,8 +1,9 @@
-"""Masks -> COCO instance segments: one annotation per connected nerve component.
+"""Masks -> COCO instance segments: one annotation per 8-connected component per class.
 
-A component without holes becomes a polygon traced along pixel edges (exact: pycocotools
-rasterises it back to the same pixels); a component with holes becomes uncompressed RLE, since a
-COCO polygon list cannot express a hole.
+Polygons come from the code base's one tracer, `annotator.geometry.mask_to_shapes`, at tolerance
+0 and min_area 0: vertices on pixel corners, every pixel kept, so `rasterize` and pycocotools'
+`annToMask` both draw exactly the component's pixels back. A component with holes becomes
+uncompressed RLE, since a COCO polygon list cannot express a hole.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any, TypedDict
 import cv2
 import numpy as np
 import numpy.typing as npt
+
+from annotator.geometry import mask_to_shapes
 
 CATEGORY = {"id": 1, "name": "facial_nerve", "supercategory": "nerve"}
 
@@ -42,28 +45,34 @@ def rle_decode(rle: CocoRle) -> npt.NDArray[np.uint8]:
     return flat.reshape((w, h)).T.copy()
 
 
-def edge_polygons(component: np.ndarray) -> tuple[list[list[float]], bool]:
-    """Polygons along the pixel edges of a binary crop, and whether it has holes.
-
-    Tracing the 2x upsampled mask puts vertices on pixel corners, where pixel (x, y) spans
-    [x, x+1] x [y, y+1] -- the convention pycocotools rasterises with.
-    """
-    big = cv2.resize(component, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
-    contours, hierarchy = cv2.findContours(big, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    has_holes = hierarchy is not None and bool((hierarchy[0][:, 3] >= 0).any())
-    polygons = []
-    for c in contours:
-        pts = (c[:, 0, :].astype(np.float64) + 0.5) / 2.0
-        if len(pts) >= 3:
-            polygons.append(pts.ravel().round(2).tolist())
-    return polygons, has_holes
-
-
 def shift_polygon(polygon: list[float], x: int, y: int) -> list[float]:
     shifted: list[float] = (
         (np.asarray(polygon).reshape(-1, 2) + np.array([x, y])).ravel().round(2).tolist()
     )
     return shifted
+
+
+def has_holes(crop: np.ndarray) -> bool:
+    """Whether a component encloses background: its padded crop's background falls apart into
+    more than one 4-connected region (8-connected foreground, 4-connected background: the
+    topology `mask_to_shapes` traces, where pixels touching at a corner are joined)."""
+    background = (np.pad(crop, 1) == 0).astype(np.uint8)
+    return int(cv2.connectedComponents(background, connectivity=4)[0]) > 2
+
+
+def component_polygons(crop: np.ndarray, x: int, y: int) -> tuple[list[list[float]], bool]:
+    """The outer rings of one component's crop, traced by `mask_to_shapes` and moved to (x, y)
+    in the frame, each flattened `[x1, y1, x2, y2, ...]`; and whether the component has holes
+    (then there are no rings: they alone would fill the holes, so callers write RLE / a mask).
+
+    The hole check comes first because it is cheap and tracing is not (one trace per crop)."""
+    if has_holes(crop):
+        return [], True
+    shapes = mask_to_shapes(crop, {1: "component"}, tolerance=0, min_area=0)
+    polygons = [rings for shape in shapes for rings in shape["polygons"]]
+    if any(len(rings) > 1 for rings in polygons):  # the tracer's own say, should they differ
+        return [], True
+    return [shift_polygon([v for p in rings[0] for v in p], x, y) for rings in polygons], False
 
 
 def components(mask: np.ndarray, value: int) -> list[tuple[np.ndarray, tuple[int, int, int, int]]]:
@@ -84,13 +93,13 @@ def coco_annotations(
     out: list[dict[str, Any]] = []
     for cls in classes:
         for crop, (x, y, w, h) in components(mask, cls["id"]):
-            polygons, has_holes = edge_polygons(crop)
+            polygons, has_holes = component_polygons(crop, x, y)
             if has_holes or not polygons:
                 full = np.zeros(mask.shape, np.uint8)
                 full[y : y + h, x : x + w] = crop
                 segmentation: Any = rle_encode(full)
             else:
-                segmentation = [shift_polygon(p, x, y) for p in polygons]
+                segmentation = polygons
             out.append(
                 {
                     "id": first_id + len(out),

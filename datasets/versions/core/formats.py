@@ -1,9 +1,10 @@
 """Per-frame pieces of the export formats, from a class mask made by `geometry.rasterize`.
 
-Pure (no Django). COCO and CVAT segments are traced from the rasterised mask along pixel edges
-(datasets.layout.coco), so a consumer that rasterises them (pycocotools' annToMask, Datumaro)
-gets exactly our pixels back; a component with holes becomes RLE / a CVAT <mask>, since neither
-a COCO polygon nor a CVAT polygon can hold a hole.
+Pure (no Django). COCO and CVAT polygons are traced from the rasterised mask by the one tracer,
+`annotator.geometry.mask_to_shapes` at tolerance 0 (via `datasets.layout.coco`), so a consumer
+that rasterises them (pycocotools' annToMask, Datumaro) gets exactly our pixels back; a component
+with holes becomes RLE / a CVAT <mask>, since neither a COCO polygon nor a CVAT polygon can hold
+a hole.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-from datasets.layout.coco import components, edge_polygons, shift_polygon
+from datasets.layout.coco import component_polygons, components
 
 SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -52,7 +53,7 @@ def cvat_image(
     for cls in classes:
         label = quoteattr(cls["name"])
         for crop, (x, y, cw, ch) in components(mask, cls["id"]):
-            polygons, has_holes = edge_polygons(crop)
+            polygons, has_holes = component_polygons(crop, x, y)
             if has_holes or not polygons:
                 parts.append(
                     f'    <mask label={label} source="manual" occluded="0" '
@@ -61,7 +62,7 @@ def cvat_image(
                 )
                 continue
             for poly in polygons:
-                pts = np.asarray(shift_polygon(poly, x, y)).reshape(-1, 2)
+                pts = np.asarray(poly).reshape(-1, 2)
                 points = ";".join(f"{px:.2f},{py:.2f}" for px, py in pts)
                 parts.append(
                     f'    <polygon label={label} source="manual" occluded="0" '
