@@ -36,6 +36,10 @@ export const api = {
     return { status: r.status, data: r.data };
   },
   predictions: (frameId) => json("GET", `/api/v1/frames/${frameId}/predictions/`),
+  // FullGrad of a prediction: POST asks for it (-> {status: done, url} or {status: queued|running,
+  // job}); GET reads where it stands (-> {status: none|queued|running|done|failed, url, error}).
+  requestSaliency: (predictionId) => json("POST", `/api/v1/predictions/${predictionId}/saliency/`),
+  saliency: (predictionId) => json("GET", `/api/v1/predictions/${predictionId}/saliency/`),
   propose: (frameId, mode) => json("POST", `/api/v1/frames/${frameId}/propose/`, { json: { mode } }),
   geometry: (frameId, body) => json("POST", `/api/v1/frames/${frameId}/geometry/`, { json: body }),
   labels: (project) => json("GET", `/api/v1/label-classes/?project=${encodeURIComponent(project)}`),

@@ -1,11 +1,13 @@
 // Debounced autosave with If-Match. States: saved, unsaved, saving, conflict, error.
-// A 412 never overwrites: it stops and hands both versions to `onConflict`.
+// A 412 never overwrites: it stops and hands both versions to `onConflict`. Each save sends the
+// seconds of active editing since the last successful one (`activity`, timing.js).
 
 import { api } from "./api.js";
+import { editSeconds } from "./timing.js";
 
 export class Autosave {
-  constructor({ model, frameId, version, onState, onSaved, onConflict, delay = 700 }) {
-    Object.assign(this, { model, frameId, version, onState, onSaved, onConflict, delay });
+  constructor({ model, frameId, version, activity, onState, onSaved, onConflict, delay = 700 }) {
+    Object.assign(this, { model, frameId, version, activity, onState, onSaved, onConflict, delay });
     this.savedRevision = model.revision;
     this.state = "saved";
     this.timer = null;
@@ -51,7 +53,13 @@ export class Autosave {
 
   async _save(status) {
     const revision = this.model.revision;
-    const body = { shapes: this.model.toShapes(), source: this.model.source, prediction: this.model.predictionId };
+    const counted = this.activity.ms; // a failed save leaves it counted, to be sent again
+    const body = {
+      shapes: this.model.toShapes(),
+      source: this.model.source,
+      prediction: this.model.predictionId,
+      edit_seconds: editSeconds(counted),
+    };
     if (status) body.status = status;
     this.setState("saving");
     let res;
@@ -65,6 +73,7 @@ export class Autosave {
     if (res.status === 200) {
       this.version = res.version ?? res.data.version;
       this.savedRevision = revision;
+      this.activity.consume(counted);
       this.onSaved(res.data);
       if (this.model.revision !== revision) this.changed();
       else this.setState("saved");

@@ -1,7 +1,8 @@
 // Editor commands that need the server, navigation or several parts at once: the `actions` the
 // Controller calls for keys, and what the panel's buttons do (panel-controller.js). No DOM here:
 // the PanelView shows results and reads the panel's inputs. `autosave` and `controller` are set
-// by main.js once they exist (they need these commands themselves).
+// by main.js once they exist (they need these commands themselves), and `modelLayer` (the
+// heatmap overlays, model-layer.js).
 
 import { api } from "./api.js";
 import { fromApiShapes, nearestByTime, parseTimestamp, simplify } from "./geometry.js";
@@ -13,6 +14,7 @@ export class Commands {
     Object.assign(this, { cfg, model, view, panel });
     this.autosave = null;
     this.controller = null;
+    this.modelLayer = null;
     this.frames = []; // the video's frames the editor offers (excluded ones skipped)
     this.prediction = null;
     this.theirs = null; // the server's annotation during a conflict
@@ -58,6 +60,7 @@ export class Commands {
     if (this.cfg.canAnnotate && !(await this.autosave.flush())) {
       return this.panel.toast("Resolve the save problem before leaving this frame.");
     }
+    this.modelLayer.stop();
     window.location.assign(`/frames/${frameId}/edit/`);
   }
 
@@ -104,8 +107,14 @@ export class Commands {
   showPrediction(p) {
     this.prediction = p;
     this.controller.prediction = fromApiShapes(p.shapes, () => 0);
+    this.modelLayer.show(p);
     this.panel.showPrediction(p);
     this.view.requestRender();
+  }
+
+  // The heatmap over the frame: "none" | "probability" | "fullgrad".
+  overlay(kind) {
+    return this.modelLayer.setOverlay(kind);
   }
 
   acceptPrediction() {

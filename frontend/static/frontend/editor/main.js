@@ -1,13 +1,16 @@
 // Boots the editor page: reads data-* attributes, loads frame + annotation + labels +
-// prediction, and wires model, view, controller, autosave, the commands and the side panel.
+// predictions (the active model's first), and wires model, view, controller, autosave, the
+// model layer, the commands and the side panel; and times active editing for the saves.
 
 import { api } from "./api.js";
 import { Autosave } from "./autosave.js";
 import { Commands } from "./commands.js";
 import { Controller } from "./controller.js";
 import { EditorModel } from "./model.js";
+import { ModelLayer } from "./model-layer.js";
 import { PanelView } from "./panel.js";
 import { wirePanel } from "./panel-controller.js";
+import { ActiveTime } from "./timing.js";
 import { View } from "./view.js";
 
 const DEFAULT_COLOR = "#f2c94c";
@@ -64,10 +67,12 @@ function assemble({ model, img, labels, annotation }) {
   });
   panel.showPermissions();
   const commands = new Commands({ cfg, model, view, panel });
+  const activity = trackActivity();
   const autosave = new Autosave({
     model,
     frameId: cfg.frameId,
     version: annotation.version,
+    activity,
     onState: (state, message) => panel.saveState(state, message),
     onSaved: (a) => panel.showAnnotation(a),
     onConflict: (current) => commands.conflict(current),
@@ -81,12 +86,28 @@ function assemble({ model, img, labels, annotation }) {
     colorOf: (label) => colors.get(label) || DEFAULT_COLOR,
   });
   controller.readOnly = !cfg.canAnnotate;
-  Object.assign(commands, { autosave, controller });
+  const modelLayer = new ModelLayer({ api, view, panel });
+  Object.assign(commands, { autosave, controller, modelLayer });
   wirePanel({ commands, model, view, controller, panel });
-  return { model, view, autosave, controller, commands };
+  return { model, view, autosave, controller, commands, modelLayer, activity };
 }
 
-function start({ model, view, autosave, controller, commands }, annotation) {
+// Pointer, wheel and keys anywhere in the editor (canvas, toolbar, panel), and the page's
+// visibility -> the active editing time the saves send.
+function trackActivity() {
+  const visible = () => document.visibilityState === "visible";
+  const activity = new ActiveTime({ now: performance.now(), visible: visible() });
+  const touch = () => activity.interact(performance.now());
+  for (const type of ["pointerdown", "pointermove", "wheel", "input"]) {
+    root.addEventListener(type, touch, { capture: true, passive: true });
+  }
+  window.addEventListener("keydown", touch, { capture: true, passive: true });
+  document.addEventListener("visibilitychange", () => activity.setVisible(visible(), performance.now()));
+  return activity;
+}
+
+function start(editor, annotation) {
+  const { model, view, autosave, commands } = editor;
   model.onChange((kind) => {
     view.requestRender();
     panel.showHistory(model);
@@ -101,7 +122,7 @@ function start({ model, view, autosave, controller, commands }, annotation) {
       e.returnValue = "";
     }
   });
-  window.__editor = { model, view, autosave, controller, openMs: performance.now() };
+  window.__editor = { ...editor, openMs: performance.now() };
   document.body.dataset.editorReady = "1";
   commands.loadFrames();
 }

@@ -7,6 +7,7 @@ const onClick = (id, fn) => $(id).addEventListener("click", fn);
 export function wirePanel({ commands, model, view, controller, panel }) {
   wireToolbar({ model, view, controller });
   wireLayers(view);
+  wireModelLayer(commands, view);
   wireActions(commands, panel);
   wireNavigation(commands, panel);
 }
@@ -38,6 +39,22 @@ function wireLayers(view) {
   });
   $("ed-layer-prediction").addEventListener("change", (e) => {
     view.layers.prediction = e.target.checked;
+    view.requestRender();
+  });
+}
+
+// The heatmap: one of none / probability / FullGrad (radios), and its own opacity. A radio
+// chosen with the mouse hands the keyboard back to the stage: otherwise ← / → (previous / next
+// frame) would move the radio choice, and start FullGrad by accident.
+function wireModelLayer(commands, view) {
+  for (const radio of document.querySelectorAll("input[name='ed-overlay']")) {
+    radio.addEventListener("change", () => {
+      if (!radio.matches(":focus-visible")) $("ed-stage").focus();
+      commands.overlay(radio.value);
+    });
+  }
+  $("ed-heat-opacity").addEventListener("input", (e) => {
+    view.heatOpacity = Number(e.target.value) / 100;
     view.requestRender();
   });
 }

@@ -34,10 +34,20 @@ export function reviewCommentText(a) {
   return `${a.status === "rejected" ? "Rejected" : "Review"} by ${a.reviewed_by}: ${a.review_comment}`;
 }
 
+// Which model predicted the shapes and how sure it was, e.g.
+// "Model 3 · Improved U-Net (lite) — confidence 0.82, uncertainty 0.14".
 export function predictionText(p) {
-  const conf = p.confidence == null ? "" : `, confidence ${p.confidence.toFixed(2)}`;
-  return `Pre-annotation: ${p.model_version_label || "model"}${conf}`;
+  const name = p.model_name || p.model_version_label || "model";
+  const numbers = [
+    ["confidence", p.confidence],
+    ["uncertainty", p.uncertainty],
+  ].filter(([, v]) => v != null);
+  const text = numbers.length ? `${name} — ${numbers.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")}` : name;
+  return p.is_active_model === false ? `${text} · not the active model` : text;
 }
+
+// The heatmap legend's two ends.
+export const LEGEND_ENDS = { probability: ["p = 0", "1"], fullgrad: ["low", "high saliency"] };
 
 export function conflictText(current) {
   return `${current?.updated_by || "Someone"} saved version ${current?.version ?? 0} while you were editing.`;
@@ -109,7 +119,31 @@ export class PanelView {
 
   showPrediction(p) {
     $("ed-accept").disabled = false;
+    $("ed-model").hidden = false;
     $("ed-prediction-info").textContent = predictionText(p);
+    const probability = this.root.querySelector("input[name='ed-overlay'][value='probability']");
+    probability.disabled = !p.probability_url;
+    probability.parentElement.title = p.probability_url ? "" : "This prediction has no probability map.";
+  }
+
+  // The chosen heatmap's legend, and what the overlay is doing ("busy", "error" or "").
+  // An error puts the choice back to "none", so that choosing the overlay again retries.
+  overlayStatus(text, state) {
+    const el = $("ed-overlay-status");
+    el.textContent = text;
+    el.dataset.state = state;
+    if (state === "error") this.root.querySelector("input[name='ed-overlay'][value='none']").checked = true;
+    const kind = this.overlay;
+    const legend = $("ed-legend");
+    legend.hidden = kind === "none";
+    if (kind !== "none") {
+      legend.dataset.kind = kind;
+      [legend.firstElementChild.textContent, legend.lastElementChild.textContent] = LEGEND_ENDS[kind];
+    }
+  }
+
+  get overlay() {
+    return this.root.querySelector("input[name='ed-overlay']:checked").value;
   }
 
   showHistory(model) {

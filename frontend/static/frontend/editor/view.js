@@ -1,5 +1,6 @@
 // Renders the editor from state only: the frame <img> under a CSS transform, and one overlay
-// <canvas> with the layers (prediction, mine, theirs during a conflict, the draft being drawn).
+// <canvas> with the layers (the model's heatmap, prediction, mine, theirs during a conflict, the
+// draft being drawn). The stage's data-overlay says which heatmap the last render drew.
 
 import { fitView, zoomAround } from "./geometry.js";
 
@@ -17,6 +18,8 @@ export class View {
     this.viewport = { scale: 1, x: 0, y: 0 };
     this.opacity = 0.35;
     this.layers = { mine: true, prediction: true };
+    this.heatmap = null; // {canvas, kind}: a coloured map at its own resolution (overlay.js)
+    this.heatOpacity = 0.6;
     this.frameTimes = []; // ms per render, read by the browser test
     this._queued = false;
     new ResizeObserver(() => this.resize()).observe(stage);
@@ -61,6 +64,11 @@ export class View {
     this.setView({ ...this.viewport, x: this.viewport.x + dx, y: this.viewport.y + dy });
   }
 
+  setHeatmap(canvas, kind = "none") {
+    this.heatmap = canvas ? { canvas, kind } : null;
+    this.requestRender();
+  }
+
   requestRender() {
     if (this._queued) return;
     this._queued = true;
@@ -81,6 +89,7 @@ export class View {
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * x, dpr * y);
     const px = 1 / scale; // one screen pixel in image units
+    this._heatmap();
     if (this.layers.prediction && scene.prediction) {
       this._polygons(scene.prediction, { color: () => "#2dd4f0", fill: 0, dash: [6 * px, 4 * px], px });
     }
@@ -94,6 +103,18 @@ export class View {
     }
     if (scene.draft?.length) this._draft(scene.draft, scene.cursor, px);
     if (scene.brush) this._brush(scene.brush, px);
+  }
+
+  // Under the polygons, stretched from its reduced resolution to the frame's.
+  _heatmap() {
+    const drawn = this.heatmap ? this.heatmap.kind : "none";
+    if (this.heatmap) {
+      this.ctx.globalAlpha = this.heatOpacity;
+      this.ctx.imageSmoothingEnabled = true;
+      this.ctx.drawImage(this.heatmap.canvas, 0, 0, this.width, this.height);
+      this.ctx.globalAlpha = 1;
+    }
+    if (this.stage.dataset.overlay !== drawn) this.stage.dataset.overlay = drawn;
   }
 
   _path(rings) {

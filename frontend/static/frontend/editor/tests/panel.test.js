@@ -40,11 +40,20 @@ test("statusText and reviewCommentText", () => {
 });
 
 test("predictionText, conflictText, replacedText", () => {
+  const p = {
+    model_name: "Model 3 · Improved U-Net (lite)",
+    is_active_model: true,
+    confidence: 0.816,
+    uncertainty: 0.14,
+  };
+  assert.equal(predictionText(p), "Model 3 · Improved U-Net (lite) — confidence 0.82, uncertainty 0.14");
   assert.equal(
-    predictionText({ model_version_label: "unet-r3", confidence: 0.876 }),
-    "Pre-annotation: unet-r3, confidence 0.88",
+    predictionText({ ...p, is_active_model: false, uncertainty: null }),
+    "Model 3 · Improved U-Net (lite) — confidence 0.82 · not the active model",
   );
-  assert.equal(predictionText({ confidence: null }), "Pre-annotation: model");
+  assert.equal(predictionText({ ...p, confidence: null, uncertainty: null }), "Model 3 · Improved U-Net (lite)");
+  assert.equal(predictionText({ model_version_label: "unet-r3", confidence: 0 }), "unet-r3 — confidence 0.00");
+  assert.equal(predictionText({ confidence: null }), "model");
   assert.equal(conflictText({ updated_by: "ann2", version: 4 }), "ann2 saved version 4 while you were editing.");
   assert.equal(conflictText(null), "Someone saved version 0 while you were editing.");
   assert.equal(replacedText("repair", 2, 17), "repair: 17 vertices");
