@@ -42,7 +42,10 @@ from mlbackend.training.loop import resolve_device
 log = logging.getLogger(__name__)
 
 SCOPES = ("project", "patient", "video")
-BATCH = 8
+BATCH = 8  # frames read, stored and reported together
+# Frames per forward pass: a GPU gains from batches; a CPU does not (measured with
+# bench/bench_preannotation.py: batches of 8 ran ~35% slower than one frame at a time).
+FORWARD_BATCH = {"cuda": 8, "cpu": 1}
 MAP_SIDE = 512  # long side of the stored probability / saliency PNGs
 MAX_LISTED_FAILURES = 100
 
@@ -265,6 +268,7 @@ def _preannotate(job: BackgroundJob, model: ModelVersion) -> dict[str, Any]:
     network, meta, device = _load(model, job_id)
     names = _class_names(model, meta)
     input_size = meta.get("image_size")
+    forward = FORWARD_BATCH.get(device.split(":")[0], 1)
     started = time.perf_counter()
     done = 0
     for start in range(0, total, BATCH):
@@ -280,7 +284,7 @@ def _preannotate(job: BackgroundJob, model: ModelVersion) -> dict[str, Any]:
                     )
         for same_size in _by_size(batch):
             images = np.stack([image for _, image in same_size])
-            probs = predict(network, images, input_size=input_size, batch_size=BATCH)
+            probs = predict(network, images, input_size=input_size, batch_size=forward)
             for (frame, _), p in zip(same_size, probs, strict=True):
                 _store(frame, model, p, names)
                 result["predicted"] += 1
