@@ -391,7 +391,7 @@ def _valid_rings(poly: Polygon, width: int, height: int) -> list[PolygonRings]:
     return out
 
 
-JOIN_EPS = 0.005  # px
+JOIN_EPS = 0.01  # px: one unit of the rounding (DECIMALS), so rounding cannot undo a join
 
 
 def _pixel_squares(binary: np.ndarray, labels: np.ndarray, keep: list[int]) -> list[BaseGeometry]:

@@ -259,3 +259,15 @@ def test_cvat_shapes_decode_to_exactly_the_mask(name: str) -> None:
         holed += sum(encloses_background(labels == i) for i in range(1, count))
     masks = ET.fromstring(xml).findall("mask")  # noqa: S314 (our own encoder's output)
     assert len(masks) == holed  # one <mask> per component with a hole
+
+
+def test_each_8_connected_component_is_one_polygon_even_when_joined_at_a_corner() -> None:
+    """Pixels touching only at a corner belong to one component; the tracer joins them by a
+    hair's width, which rounding to DECIMALS must not undo (it split them before)."""
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        mask = (rng.random((24, 24)) < 0.45).astype(np.uint8)
+        shapes = mask_to_shapes(mask, {1: "facial_nerve"}, tolerance=0, min_area=0)
+        components = cv2.connectedComponents(mask, connectivity=8)[0] - 1
+        assert sum(len(s["polygons"]) for s in shapes) == components
+        assert (rasterize(shapes, 24, 24, label_values={"facial_nerve": 1}) == mask).all()
