@@ -37,7 +37,7 @@ export function reviewCommentText(a) {
 // Which model predicted the shapes and how sure it was, e.g.
 // "Model 3 · Improved U-Net (lite) — confidence 0.82, uncertainty 0.14".
 export function predictionText(p) {
-  const name = p.model_name || p.model_version_label || "model";
+  const name = p.model_name || "model";
   const numbers = [
     ["confidence", p.confidence],
     ["uncertainty", p.uncertainty],

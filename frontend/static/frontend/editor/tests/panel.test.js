@@ -52,7 +52,7 @@ test("predictionText, conflictText, replacedText", () => {
     "Model 3 · Improved U-Net (lite) — confidence 0.82 · not the active model",
   );
   assert.equal(predictionText({ ...p, confidence: null, uncertainty: null }), "Model 3 · Improved U-Net (lite)");
-  assert.equal(predictionText({ model_version_label: "unet-r3", confidence: 0 }), "unet-r3 — confidence 0.00");
+  assert.equal(predictionText({ model_name: "Model 1 · U-Net", confidence: 0 }), "Model 1 · U-Net — confidence 0.00");
   assert.equal(predictionText({ confidence: null }), "model");
   assert.equal(conflictText({ updated_by: "ann2", version: 4 }), "ann2 saved version 4 while you were editing.");
   assert.equal(conflictText(null), "Someone saved version 0 while you were editing.");
