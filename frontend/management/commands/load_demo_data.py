@@ -94,11 +94,13 @@ def _demo_users() -> dict[str, Any]:
     user_model = get_user_model()
     found = {
         u.username: u
-        for u in user_model.objects.filter(username__in=["annotator", "datamanager", "admin"])
+        for u in user_model.objects.filter(
+            username__in=["annotator", "annotator2", "datamanager", "admin"]
+        )
     }
     fallback = user_model.objects.filter(is_superuser=True).first()
     return {
-        "annotator": found.get("annotator", fallback),
+        "annotator": found.get("annotator2", found.get("annotator", fallback)),
         "reviewer": found.get("datamanager", fallback),
     }
 

@@ -17,6 +17,9 @@ DEMO_PROJECT = "demo"
 DEMO_USERS: list[tuple[str, str | None]] = [
     ("admin", None),  # superuser: users, projects, memberships
     ("annotator", Role.ANNOTATOR),
+    # The demo's past work (submitted, rejected, unfinished frames) is annotator2's, so
+    # `annotator` meets a queue of new frames drafted by the demo model.
+    ("annotator2", Role.ANNOTATOR),
     ("datamanager", Role.DATA_MANAGER),
     ("mlstaff", Role.ML_STAFF),
 ]
