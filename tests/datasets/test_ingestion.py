@@ -370,3 +370,23 @@ def test_deleting_a_patient_removes_its_video_and_frame_files(db: Any, tmp_path:
     assert not [p for p in files if p.exists()]
     assert not list((files[1].parent).glob("*.thumb.jpg"))
     assert all(p.exists() for p in kept)
+
+
+def test_frames_extracted_while_a_model_is_active_are_queued_for_pre_annotation(
+    setup: dict, tmp_path: Path
+) -> None:
+    from tests.factories import model_row
+
+    model = model_row(setup["project"], is_active=True)
+    src = make_video(tmp_path / "a.mp4", frames=20)
+    video = video_services.video_register(patient=setup["patient"], source=src, by=setup["dm"])
+    video = run(video, target_fps=None, every_nth=5)
+    assert video.status == "ready", video.error
+    job = BackgroundJob.objects.get(kind="preannotation")
+    assert job.params == {"model": model.pk, "number": 1, "scope": "video", "id": video.pk}
+    # a broken video extracts nothing and queues nothing
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42 not really a video")
+    broken = video_services.video_register(patient=setup["other"], source=bad, by=setup["dm"])
+    assert run(broken).status == "failed"
+    assert BackgroundJob.objects.filter(kind="preannotation").count() == 1
