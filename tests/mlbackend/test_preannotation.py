@@ -293,6 +293,7 @@ def test_fullgrad_is_computed_once_per_prediction_kept_and_served(
     assert heat.shape == (frame.height, frame.width)
     assert heat.max() > 0
     assert ann.post(url).status_code == 200
+    assert roles_world.client("ml_staff").post(url).json()["status"] == "done"  # kept, not redone
     listed = ann.get(f"/api/v1/frames/{frame.pk}/predictions/").json()
     assert listed[0]["saliency_url"] == state["url"]
     assert roles_world.client("outsider").get(url).status_code == 404
