@@ -189,6 +189,8 @@ def preannotation_text(job: BackgroundJob) -> str:
         return "Cancelled; the frames predicted before stay, a new job goes on from there."
     if job.status == JobStatus.FAILED:
         return f"Failed: {job.error}"
+    if not result.get("frames"):
+        return "Done: every frame in scope already had this model's draft or a mask."
     text = f"Done: {result.get('predicted', 0)} of {result.get('frames', 0)} frames predicted"
     failed = result.get("failed", 0)
     if failed:
