@@ -16,9 +16,13 @@ class LabelClass(models.Model):
     name = models.CharField(max_length=64)
     value = models.PositiveSmallIntegerField()
     color = models.CharField(max_length=7, default="#f2c94c")  # "#rrggbb"
+    # Display order in the editor and lists (reordering never changes `value`: exported masks
+    # keep their meaning). A class in use is never deleted, only hidden from new drawing.
+    position = models.PositiveSmallIntegerField(default=0)
+    hidden = models.BooleanField(default=False)
 
     class Meta:
-        ordering = ["project", "value"]
+        ordering = ["project", "position", "value"]
         constraints = [
             models.UniqueConstraint(fields=["project", "name"], name="labelclass_unique_name"),
             models.UniqueConstraint(fields=["project", "value"], name="labelclass_unique_value"),
@@ -94,8 +98,9 @@ class Prediction(models.Model):
 
 
 class Annotation(models.Model):
-    """The one current annotation of a frame. Empty `shapes` means "nerve not visible"; no row
-    means "not annotated". `version` only grows, by one conditional UPDATE per change."""
+    """The one current annotation of a frame; no row means "not annotated". "Nerve not visible"
+    is the explicit `not_visible` flag (with no shapes); empty shapes alone mean "nothing drawn
+    yet". `version` only grows, by one conditional UPDATE per change."""
 
     frame = models.OneToOneField(
         "datasets.Frame", on_delete=models.CASCADE, related_name="annotation"
@@ -104,6 +109,7 @@ class Annotation(models.Model):
         "datasets.Project", on_delete=models.CASCADE, related_name="annotations"
     )
     shapes = models.JSONField(default=list, blank=True)
+    not_visible = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
     status = models.CharField(
         max_length=12, choices=AnnotationStatus.choices, default=AnnotationStatus.IN_PROGRESS
@@ -152,19 +158,20 @@ class Annotation(models.Model):
             models.CheckConstraint(
                 condition=Q(edit_seconds__gte=0), name="annotation_edit_seconds_min_0"
             ),
+            models.CheckConstraint(
+                condition=Q(not_visible=False) | Q(shapes=[]),
+                name="annotation_not_visible_has_no_shapes",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"annotation of frame {self.frame_id} v{self.version}"
 
-    @property
-    def not_visible(self) -> bool:
-        return not self.shapes
-
 
 class RevisionKind(models.TextChoices):
     SAVE = "save", "Saved"
     REVIEW = "review", "Reviewed"
+    REOPEN = "reopen", "Reopened"
 
 
 class AnnotationRevision(models.Model):
@@ -174,6 +181,7 @@ class AnnotationRevision(models.Model):
     version = models.PositiveIntegerField()
     kind = models.CharField(max_length=8, choices=RevisionKind.choices, default=RevisionKind.SAVE)
     shapes = models.JSONField(default=list, blank=True)
+    not_visible = models.BooleanField(default=False)
     status = models.CharField(max_length=12, choices=AnnotationStatus.choices)
     source = models.CharField(max_length=12, choices=AnnotationSource.choices)
     prediction_iou = models.FloatField(null=True, blank=True)

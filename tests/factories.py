@@ -147,18 +147,20 @@ def approve(frame: Frame, shapes: list[dict[str, Any]], *, by: Any = None) -> An
             frame=frame,
             project_id=frame.video.project_id,
             shapes=shapes,
+            not_visible=not shapes,
             version=1,
             status="approved",
             updated_at=timezone.now(),
         )
     else:
         ann.version += 1
-        ann.shapes, ann.status = shapes, "approved"
+        ann.shapes, ann.status, ann.not_visible = shapes, "approved", not shapes
         ann.save()
     AnnotationRevision.objects.create(
         annotation=ann,
         version=ann.version,
         shapes=shapes,
+        not_visible=not shapes,
         status="approved",
         source="manual",
         created_by=by,

@@ -12,7 +12,6 @@ from datasets.models import QueueOrder
 
 class AnnotationSerializer(serializers.ModelSerializer):
     annotated = serializers.SerializerMethodField()
-    not_visible = serializers.BooleanField(read_only=True)
     annotator = serializers.CharField(source="annotator.username", default=None, read_only=True)
     updated_by = serializers.CharField(source="updated_by.username", default=None, read_only=True)
     reviewed_by = serializers.CharField(source="reviewed_by.username", default=None, read_only=True)
@@ -89,6 +88,8 @@ class AnnotationWriteSerializer(serializers.Serializer):
     )
     prediction = serializers.IntegerField(required=False, allow_null=True)
     repair = serializers.BooleanField(required=False, default=False)
+    # "Nerve not visible", said explicitly (its shapes are then []); PUT without it: false.
+    not_visible = serializers.BooleanField(required=False)
     # Seconds of active editing since this editor's previous save of the frame (it times
     # itself); summed on the annotation, for the model's live quality.
     edit_seconds = serializers.FloatField(required=False, min_value=0, max_value=3600)

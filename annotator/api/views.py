@@ -95,7 +95,9 @@ class FrameAnnotationView(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         if not partial and "shapes" not in values:
-            raise ValidationError({"shapes": "PUT needs shapes ([] = nerve not visible)."})
+            raise ValidationError(
+                {"shapes": "PUT needs shapes ([] with not_visible true: the nerve is not visible)."}
+            )
         try:
             annotation = annotation_services.annotation_save(
                 frame=frame,
@@ -107,6 +109,7 @@ class FrameAnnotationView(APIView):
                 prediction_id=values.get("prediction"),
                 repair=values["repair"],
                 edit_seconds=values.get("edit_seconds"),
+                not_visible=values.get("not_visible", None if partial else False),
             )
         except annotation_services.StaleAnnotation as exc:
             return stale_response(exc, frame.pk)

@@ -121,6 +121,7 @@ def _revision(annotation: Annotation, *, kind: str, by: User, comment: str = "")
         version=annotation.version,
         kind=kind,
         shapes=annotation.shapes,
+        not_visible=annotation.not_visible,
         status=annotation.status,
         source=annotation.source,
         prediction_iou=annotation.prediction_iou,
@@ -140,11 +141,14 @@ def annotation_save(
     prediction_id: int | None = None,
     repair: bool = False,
     edit_seconds: float | None = None,
+    not_visible: bool | None = None,
 ) -> Annotation:
     """Save the frame's annotation if it is still at `expected_version` (0: none exists yet).
 
-    `shapes=None` keeps the stored shapes (a status-only change); `[]` means "nerve not
-    visible". `edit_seconds` (the editor's own timing since its last save) is added to the
+    `shapes=None` keeps the stored shapes (a status-only change). "Nerve not visible" is said
+    explicitly, `not_visible=True` (its shapes are then empty); `None` keeps the stored flag,
+    and drawn shapes clear it. Empty shapes alone are just "nothing drawn yet", which cannot be
+    submitted. `edit_seconds` (the editor's own timing since its last save) is added to the
     annotation's total. Raises StaleAnnotation (412) when someone else saved first."""
     if status is not None and status not in SAVE_STATUSES:
         raise ApplicationError("Only reviewers approve or reject; save as in_progress/submitted.")
@@ -152,6 +156,16 @@ def annotation_save(
         raise ApplicationError(f"Unknown source {source!r}.")
     if shapes is not None:
         shapes = validated_shapes(frame=frame, shapes=shapes, repair=repair)
+    if not_visible and shapes:
+        raise ApplicationError(
+            "A frame marked 'nerve not visible' has no shapes: delete them, or do not mark it.",
+            code="not_visible_with_shapes",
+        )
+    if not_visible:
+        shapes = []
+    elif shapes:
+        not_visible = False
+    _check_submittable(frame=frame, shapes=shapes, not_visible=not_visible, status=status)
     prediction, iou = _prediction_and_iou(frame=frame, shapes=shapes, prediction_id=prediction_id)
     now = timezone.now()
     changes: dict[str, Any] = {"updated_by": user, "updated_at": now}
@@ -169,6 +183,8 @@ def annotation_save(
         changes["status"] = status
     if source is not None:
         changes["source"] = source
+    if not_visible is not None:
+        changes["not_visible"] = not_visible
     with transaction.atomic():
         if expected_version == 0:
             annotation = _create(frame=frame, changes={**changes, "edit_seconds": seconds})
@@ -200,9 +216,31 @@ def annotation_save(
     return annotation
 
 
+def _check_submittable(
+    *, frame: Frame, shapes: list[Any] | None, not_visible: bool | None, status: str | None
+) -> None:
+    """A submission is a finished answer: shapes, or the explicit "nerve not visible"."""
+    if status != AnnotationStatus.SUBMITTED:
+        return
+    if shapes is None or not_visible is None:
+        stored = Annotation.objects.filter(frame=frame).first()
+        if shapes is None:
+            shapes = stored.shapes if stored is not None else []
+        if not_visible is None:
+            not_visible = stored is not None and stored.not_visible and not shapes
+    if not shapes and not not_visible:
+        raise ApplicationError(
+            "Nothing is drawn on this frame: draw the nerve, or mark it 'not visible' (X), "
+            "before submitting.",
+            code="nothing_to_submit",
+        )
+
+
 def _create(*, frame: Frame, changes: dict[str, Any]) -> Annotation:
     if "shapes" not in changes:
-        raise ApplicationError("A first save needs shapes ([] means the nerve is not visible).")
+        raise ApplicationError(
+            "A first save needs shapes ([] with not_visible true: the nerve is not visible)."
+        )
     try:
         with transaction.atomic():  # a savepoint: the losing INSERT must not end the transaction
             return Annotation.objects.create(

@@ -69,19 +69,40 @@ def test_annotation_save_with_stale_etag_returns_412_with_current(roles_world: R
 
 def test_first_save_racing_an_existing_annotation_returns_412(roles_world: RolesWorld) -> None:
     frame = roles_world.frames[0]
-    put(roles_world.client("annotator"), frame.pk, {"shapes": []}, 0)
+    put(roles_world.client("annotator"), frame.pk, {"shapes": [], "not_visible": True}, 0)
     r = put(roles_world.client("annotator2"), frame.pk, {"shapes": square(5, 5, 10)}, 0)
     assert r.status_code == 412
     assert r.data["current"]["not_visible"] is True
 
 
-def test_empty_shapes_mean_nerve_not_visible(roles_world: RolesWorld) -> None:
+def test_nerve_not_visible_is_said_explicitly_never_inferred_from_empty_shapes(
+    roles_world: RolesWorld,
+) -> None:
+    ann = roles_world.client("annotator")
     frame = roles_world.frames[1]
-    r = put(roles_world.client("annotator"), frame.pk, {"shapes": [], "status": "submitted"}, 0)
+    body = {"shapes": [], "status": "submitted", "not_visible": True}
+    r = put(ann, frame.pk, body, 0)
     assert r.status_code == 200
     assert r.data["annotated"] is True
     assert r.data["not_visible"] is True
     assert r.data["status"] == "submitted"
+    assert AnnotationRevision.objects.get(annotation__frame=frame).not_visible is True
+    # deleting every polygon saves an empty annotation, not "not visible"
+    other = roles_world.frames[2]
+    assert put(ann, other.pk, {"shapes": square(2, 2, 6)}, 0).status_code == 200
+    r = put(ann, other.pk, {"shapes": []}, 1)
+    assert r.data["not_visible"] is False
+    # ... which cannot be submitted: say what to do
+    r = ann.patch(url(other.pk), {"status": "submitted"}, format="json", HTTP_IF_MATCH='"2"')
+    assert r.status_code == 400
+    assert "mark it 'not visible'" in r.data["detail"]
+    # not visible with shapes is a contradiction; drawing clears the flag
+    r = put(ann, other.pk, {"shapes": square(2, 2, 6), "not_visible": True}, 2)
+    assert r.status_code == 400
+    r = ann.patch(url(frame.pk), {"shapes": square(2, 2, 6)}, format="json", HTTP_IF_MATCH='"1"')
+    assert r.data["not_visible"] is False
+    r = ann.patch(url(frame.pk), {"not_visible": True}, format="json", HTTP_IF_MATCH='"2"')
+    assert (r.data["not_visible"], r.data["shapes"]) == (True, [])
 
 
 def test_invalid_geometry_is_refused_with_problems_and_can_be_repaired(
@@ -169,9 +190,10 @@ def test_data_manager_rejects_with_comment_then_annotator_fixes_and_it_is_approv
     ]
     assert AuditEvent.objects.filter(action="annotation.review").count() == 2
     # Approved: annotators can no longer change it, data managers can.
-    r = put(roles_world.client("annotator"), frame.pk, {"shapes": []}, 4)
+    r = put(roles_world.client("annotator"), frame.pk, {"shapes": [], "not_visible": True}, 4)
     assert r.status_code == 409
-    assert put(roles_world.client("data_manager"), frame.pk, {"shapes": []}, 4).status_code == 200
+    body = {"shapes": [], "not_visible": True}
+    assert put(roles_world.client("data_manager"), frame.pk, body, 4).status_code == 200
 
 
 def test_review_of_unsubmitted_or_stale_annotation_is_refused(roles_world: RolesWorld) -> None:

@@ -37,7 +37,12 @@ def test_excluded_and_annotated_frames_are_skipped(roles_world: RolesWorld) -> N
     video = make_video(roles_world.project)
     frames = make_frames(video, 3, excluded=(0,))
     for f in roles_world.frames:
-        put(roles_world.client("data_manager"), f.pk, {"shapes": [], "status": "submitted"}, 0)
+        put(
+            roles_world.client("data_manager"),
+            f.pk,
+            {"shapes": [], "status": "submitted", "not_visible": True},
+            0,
+        )
     assert next_frame(roles_world, "annotator") == frames[1].pk
 
 
@@ -75,7 +80,12 @@ def test_rejected_frames_come_first_then_own_unfinished_then_assigned_videos(
 
 def test_queue_is_empty_when_everything_is_done(roles_world: RolesWorld) -> None:
     for f in roles_world.frames:
-        put(roles_world.client("annotator2"), f.pk, {"shapes": [], "status": "submitted"}, 0)
+        put(
+            roles_world.client("annotator2"),
+            f.pk,
+            {"shapes": [], "status": "submitted", "not_visible": True},
+            0,
+        )
     assert next_frame(roles_world, "annotator") is None
     summary = roles_world.client("annotator").get("/api/v1/queue/summary/?project=alpha").data
     assert summary["submitted"] == 4
@@ -113,7 +123,12 @@ def _uncertain_world(roles_world: RolesWorld) -> dict[int, float]:
     from tests.factories import make_patient, model_row
 
     for f in roles_world.frames:  # out of the way: annotated
-        put(roles_world.client("data_manager"), f.pk, {"shapes": [], "status": "submitted"}, 0)
+        put(
+            roles_world.client("data_manager"),
+            f.pk,
+            {"shapes": [], "status": "submitted", "not_visible": True},
+            0,
+        )
     model = model_row(roles_world.project, is_active=True)
     stale = model_row(roles_world.project)  # an inactive model's opinion does not count
     scores: dict[int, float] = {}

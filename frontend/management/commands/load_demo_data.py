@@ -129,6 +129,7 @@ def _save(frame: Frame, shapes: list, state: str, users: dict[str, Any]) -> None
         shapes=shapes,
         status=status,
         source="manual",
+        not_visible=not shapes and state != "in_progress",
     )
     if state in ("approved", "rejected"):
         annotation_review(

@@ -58,6 +58,7 @@ export class Autosave {
       shapes: this.model.toShapes(),
       source: this.model.source,
       prediction: this.model.predictionId,
+      not_visible: this.model.isNotVisible(),
       edit_seconds: editSeconds(counted),
     };
     if (status) body.status = status;
@@ -95,6 +96,7 @@ export class Autosave {
     this.model.replaceAll("take theirs", current.shapes || [], {
       source: current.source || "manual",
       predictionId: current.prediction ?? null,
+      notVisible: Boolean(current.not_visible),
     });
     this.version = current.version;
     this.savedRevision = this.model.revision;

@@ -100,7 +100,7 @@ export class Commands {
   }
 
   notVisible() {
-    this.model.replaceAll("nerve not visible", [], { source: "manual", predictionId: null });
+    this.model.replaceAll("nerve not visible", [], { source: "manual", predictionId: null, notVisible: true });
     this.autosave.flush();
   }
 

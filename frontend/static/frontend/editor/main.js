@@ -45,7 +45,11 @@ async function boot() {
     loadImage(img, root.dataset.imageUrl),
   ]);
   const model = new EditorModel({ labels, width: cfg.width, height: cfg.height });
-  model.load(annotation.shapes, { source: annotation.source || "manual", predictionId: annotation.prediction });
+  model.load(annotation.shapes, {
+    source: annotation.source || "manual",
+    predictionId: annotation.prediction,
+    notVisible: annotation.not_visible,
+  });
   panel.showLabels(labels);
   const editor = assemble({ model, img, labels, annotation });
   if (predictions.length) editor.commands.showPrediction(predictions[0]);

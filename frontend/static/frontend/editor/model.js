@@ -18,6 +18,7 @@ export class EditorModel {
     this.polygons = [];
     this.source = "manual";
     this.predictionId = null;
+    this.notVisible = false; // "nerve not visible", said explicitly (X); drawing clears it
     this.selected = null; // polygon id
     this.selectedVertex = null; // {ring, index}
     this.revision = 0; // grows on every change, undo included: the autosave's dirty marker
@@ -43,28 +44,40 @@ export class EditorModel {
   }
 
   _snapshot() {
-    return { polygons: clonePolygons(this.polygons), source: this.source, predictionId: this.predictionId };
+    return {
+      polygons: clonePolygons(this.polygons),
+      source: this.source,
+      predictionId: this.predictionId,
+      notVisible: this.notVisible,
+    };
   }
 
   _restore(snap) {
     this.polygons = clonePolygons(snap.polygons);
     this.source = snap.source;
     this.predictionId = snap.predictionId;
+    this.notVisible = snap.notVisible;
     if (!this.polygon(this.selected)) this.selected = null;
     this.selectedVertex = null;
   }
 
   // Replace everything without an undo step (loading a frame, or after taking "theirs").
-  load(shapes, { source = "manual", predictionId = null } = {}) {
+  load(shapes, { source = "manual", predictionId = null, notVisible = false } = {}) {
     this.polygons = fromApiShapes(shapes, () => this.nextId());
     this.source = source || "manual";
     this.predictionId = predictionId;
+    this.notVisible = Boolean(notVisible);
     this.selected = null;
     this.selectedVertex = null;
     this.undoStack = [];
     this.redoStack = [];
     this.revision += 1;
     this._emit("load");
+  }
+
+  // What a save says about visibility: only an explicit "not visible" with nothing drawn.
+  isNotVisible() {
+    return this.notVisible && this.polygons.length === 0;
   }
 
   toShapes() {
@@ -240,11 +253,12 @@ export class EditorModel {
   }
 
   // Replace all shapes as one undoable step (accept prediction, propagate, brush result...).
-  replaceAll(name, shapes, { source, predictionId } = {}) {
+  replaceAll(name, shapes, { source, predictionId, notVisible = false } = {}) {
     return this.change(name, () => {
       this.polygons = fromApiShapes(shapes, () => this.nextId());
       if (source !== undefined) this.source = source;
       if (predictionId !== undefined) this.predictionId = predictionId;
+      this.notVisible = notVisible;
       this.selected = null;
       this.selectedVertex = null;
     });

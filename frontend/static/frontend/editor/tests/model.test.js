@@ -128,3 +128,19 @@ test("moving a vertex of a 2,000-vertex polygon is O(1) per move", () => {
   m.end();
   assert.ok(perMove < 0.2, `per move ${perMove} ms`);
 });
+
+test("'not visible' is explicit: only its command sets it, drawing or deleting never does", () => {
+  const m = model();
+  m.load([{ label: "facial_nerve", polygons: [[tri]] }]);
+  m.replaceAll("delete all", []);
+  assert.equal(m.isNotVisible(), false); // an empty frame is just empty
+  m.replaceAll("nerve not visible", [], { notVisible: true });
+  assert.equal(m.isNotVisible(), true);
+  m.undo();
+  assert.equal(m.isNotVisible(), false);
+  m.redo();
+  m.replaceAll("draw", [{ label: "facial_nerve", polygons: [[tri]] }]);
+  assert.equal(m.isNotVisible(), false);
+  m.load([], { notVisible: true });
+  assert.equal(m.isNotVisible(), true);
+});
