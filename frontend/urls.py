@@ -36,4 +36,5 @@ urlpatterns = [
     path("system/selfcheck/", views.selfcheck_start, name="selfcheck"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job-detail"),
     path("", include("frontend.editor_urls")),
+    path("", include("frontend.manage_urls")),
 ]

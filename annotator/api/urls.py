@@ -3,7 +3,7 @@ with its `frames/<pk>/` and `frames/<pk>/image/` routes."""
 
 from __future__ import annotations
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from annotator.api import views
 
@@ -39,6 +39,6 @@ urlpatterns = [
     path("queue/next/", views.QueueNextView.as_view(), name="queue-next"),
     path("queue/summary/", views.QueueSummaryView.as_view(), name="queue-summary"),
     path("queue/order/", views.QueueOrderView.as_view(), name="queue-order"),
-    path("label-classes/", views.LabelClassView.as_view(), name="label-classes"),
+    path("", include("annotator.api.label_urls")),
     path("video-assignments/", views.AssignmentView.as_view(), name="video-assignments"),
 ]

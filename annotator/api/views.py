@@ -23,7 +23,6 @@ from annotator import selectors
 from annotator.api import serializers as s
 from annotator.models import Annotation
 from annotator.services import annotations as annotation_services
-from annotator.services import labels as label_services
 from annotator.services import propagation
 from annotator.services import queue as queue_services
 from config.exceptions import ApplicationError
@@ -277,31 +276,6 @@ class QueueOrderView(APIView):
             project=project, order=data.validated_data["queue_order"], by=access.signed_in(request)
         )
         return Response({"project": project.slug, "queue_order": project.queue_order})
-
-
-class LabelClassView(APIView):
-    @extend_schema(
-        parameters=[OpenApiParameter("project", str, required=True)],
-        responses={200: s.LabelClassSerializer(many=True)},
-    )
-    def get(self, request: Request) -> Response:
-        project = access.project_for(request.user, request.query_params.get("project", ""))
-        return Response(selectors.label_classes_of(project=project))
-
-    @extend_schema(request=s.LabelClassCreateSerializer, responses={201: s.LabelClassSerializer})
-    def post(self, request: Request) -> Response:
-        data = s.LabelClassCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        project = access.project_for(
-            request.user, data.validated_data["project"], need=Capability.MANAGE_LABELING
-        )
-        label = label_services.label_class_create(
-            project=project,
-            name=data.validated_data["name"],
-            color=data.validated_data["color"],
-            by=access.signed_in(request),
-        )
-        return Response(s.LabelClassSerializer(label).data, status=status.HTTP_201_CREATED)
 
 
 class AssignmentView(APIView):
