@@ -95,6 +95,67 @@ def label_classes_of(*, project: Project | int) -> list[dict[str, Any]]:
     return [dict(row) for row in rows] or [dict(DEFAULT_LABEL_CLASS)]
 
 
+# --- the editor's filmstrip --------------------------------------------------------------------
+
+FILMSTRIP_MAX_RADIUS = 50
+
+
+def _filmstrip_item(frame: Frame) -> dict[str, Any]:
+    annotation = getattr(frame, "annotation", None)
+    return {
+        "id": frame.pk,
+        "index": frame.index,
+        "timestamp_ms": frame.timestamp_ms,
+        "width": frame.width,
+        "height": frame.height,
+        "excluded": frame.excluded,
+        "image_url": f"/api/v1/frames/{frame.pk}/image/",
+        "thumb_url": f"/api/v1/frames/{frame.pk}/image/?size=thumb",
+        "status": annotation.status if annotation is not None else None,
+        "not_visible": annotation.not_visible if annotation is not None else False,
+    }
+
+
+def _nearest_in_time(frames: QuerySet[Frame], at_ms: float) -> Frame | None:
+    before = frames.filter(timestamp_ms__lte=at_ms).order_by("-timestamp_ms", "-index").first()
+    after = frames.filter(timestamp_ms__gte=at_ms).order_by("timestamp_ms", "index").first()
+    if before is None or after is None:
+        return before or after
+    return before if at_ms - before.timestamp_ms <= after.timestamp_ms - at_ms else after
+
+
+def filmstrip(
+    *, video_id: int, around: int | None = None, at_ms: float | None = None, radius: int = 8
+) -> dict[str, Any] | None:
+    """The editor's window on a video (the caller checked access to it): the frame `around`
+    (or the one nearest to `at_ms`), up to `radius` frames either side, the previous and next
+    frame, and where the current one sits. Excluded frames are left out except the current
+    one. Three small indexed queries whatever the video's length; None when the frame is not
+    one of the video's."""
+    radius = max(0, min(radius, FILMSTRIP_MAX_RADIUS))
+    base = Frame.objects.filter(video_id=video_id).select_related("annotation")
+    if around is not None:
+        current = base.filter(pk=around).first()
+    else:
+        current = _nearest_in_time(base.filter(excluded=False), at_ms or 0.0)
+    if current is None:
+        return None
+    visible = base.filter(Q(excluded=False) | Q(pk=current.pk))
+    reach = max(radius, 1)  # prev and next even when no window is asked for
+    before = list(visible.filter(index__lt=current.index).order_by("-index")[:reach])
+    after = list(visible.filter(index__gt=current.index).order_by("index")[:reach])
+    window = [*reversed(before[:radius]), current, *after[:radius]]
+    return {
+        "video": video_id,
+        "current": _filmstrip_item(current),
+        "position": visible.filter(index__lt=current.index).count(),
+        "count": visible.count(),
+        "prev": before[0].pk if before else None,
+        "next": after[0].pk if after else None,
+        "frames": [_filmstrip_item(f) for f in window],
+    }
+
+
 # --- the annotation queue ----------------------------------------------------------------------
 
 

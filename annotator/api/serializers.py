@@ -100,6 +100,10 @@ class ReviewSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
 
 
+class ReopenSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+
+
 class RevisionSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
 
@@ -111,6 +115,7 @@ class RevisionSerializer(serializers.ModelSerializer):
             "status",
             "source",
             "shapes",
+            "not_visible",
             "prediction_iou",
             "comment",
             "created_by",
@@ -169,6 +174,12 @@ class GeometrySerializer(serializers.Serializer):
         max_length=5000,
     )
     radius = serializers.FloatField(required=False, min_value=0.5, max_value=500)
+
+
+class FilmstripQuerySerializer(serializers.Serializer):
+    around = serializers.IntegerField(required=False, min_value=1)
+    at_ms = serializers.FloatField(required=False, min_value=0)
+    radius = serializers.IntegerField(required=False, min_value=0, max_value=50, default=8)
 
 
 class QueueOrderSerializer(serializers.Serializer):

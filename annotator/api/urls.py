@@ -19,6 +19,11 @@ urlpatterns = [
         name="frame-annotation-review",
     ),
     path(
+        "frames/<int:frame_id>/annotation/reopen/",
+        views.ReopenView.as_view(),
+        name="frame-annotation-reopen",
+    ),
+    path(
         "frames/<int:frame_id>/annotation/revisions/",
         views.RevisionListView.as_view(),
         name="frame-annotation-revisions",
@@ -35,6 +40,7 @@ urlpatterns = [
     ),
     path("frames/<int:frame_id>/propose/", views.ProposeView.as_view(), name="frame-propose"),
     path("frames/<int:frame_id>/geometry/", views.GeometryView.as_view(), name="frame-geometry"),
+    path("videos/<int:video_id>/filmstrip/", views.FilmstripView.as_view(), name="video-filmstrip"),
     path("annotations/", views.AnnotationListView.as_view(), name="annotation-list"),
     path("queue/next/", views.QueueNextView.as_view(), name="queue-next"),
     path("queue/summary/", views.QueueSummaryView.as_view(), name="queue-summary"),

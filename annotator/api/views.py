@@ -25,7 +25,7 @@ from annotator.models import Annotation
 from annotator.services import annotations as annotation_services
 from annotator.services import propagation
 from annotator.services import queue as queue_services
-from config.exceptions import ApplicationError
+from config.exceptions import ApplicationError, NotFound
 from datasets import access
 from datasets.access import Capability
 from datasets.media import file_response
@@ -135,6 +135,31 @@ class ReviewView(APIView):
         return annotation_response(annotation, frame.pk)
 
 
+class ReopenView(APIView):
+    """A data manager reopens an approved annotation (If-Match): back to `submitted`."""
+
+    @extend_schema(
+        request=s.ReopenSerializer,
+        responses={200: s.AnnotationSerializer, 409: dict, 412: dict, 428: dict},
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
+    )
+    def post(self, request: Request, frame_id: int) -> Response:
+        frame = access.frame_for(request.user, frame_id, need=Capability.REVIEW)
+        version = expected_version(request)
+        data = s.ReopenSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            annotation = annotation_services.annotation_reopen(
+                frame=frame,
+                user=access.signed_in(request),
+                expected_version=version,
+                comment=data.validated_data["comment"],
+            )
+        except annotation_services.StaleAnnotation as exc:
+            return stale_response(exc, frame.pk)
+        return annotation_response(annotation, frame.pk)
+
+
 class RevisionListView(APIView):
     @extend_schema(responses={200: s.RevisionSerializer(many=True)})
     def get(self, request: Request, frame_id: int) -> Response:
@@ -226,6 +251,33 @@ class AnnotationListView(ListAPIView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+
+class FilmstripView(APIView):
+    """The editor's window on a video: the frames around one (`around`, a frame id, or `at_ms`,
+    the nearest frame in time), with their annotation status, and the previous and next one."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("around", int),
+            OpenApiParameter("at_ms", float),
+            OpenApiParameter("radius", int, description="frames either side, 0-50 (8)"),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request: Request, video_id: int) -> Response:
+        video = access.video_for(request.user, video_id)
+        data = s.FilmstripQuerySerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        q = data.validated_data
+        if q.get("around") is None and q.get("at_ms") is None:
+            raise ValidationError({"around": "Name a frame (around=ID) or a time (at_ms=MS)."})
+        window = selectors.filmstrip(
+            video_id=video.pk, around=q.get("around"), at_ms=q.get("at_ms"), radius=q["radius"]
+        )
+        if window is None:
+            raise NotFound("That frame is not one of this video's.")
+        return Response(window)
 
 
 class QueueNextView(APIView):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Q
 from django.utils import timezone
 from rest_framework import status as http
 
@@ -190,13 +190,6 @@ def annotation_save(
             annotation = _create(frame=frame, changes={**changes, "edit_seconds": seconds})
         else:
             changes["edit_seconds"] = F("edit_seconds") + seconds
-            if shapes is not None and status is None:
-                # New shapes on an approved mask were not reviewed: back to the review queue,
-                # so a later freeze never takes unreviewed shapes as approved.
-                changes["status"] = Case(
-                    When(status=AnnotationStatus.APPROVED, then=Value(AnnotationStatus.SUBMITTED)),
-                    default=F("status"),
-                )
             annotation = _update(
                 frame=frame, user=user, expected_version=expected_version, changes=changes
             )
@@ -253,20 +246,32 @@ def _create(*, frame: Frame, changes: dict[str, Any]) -> Annotation:
 def _update(
     *, frame: Frame, user: User, expected_version: int, changes: dict[str, Any]
 ) -> Annotation:
-    held = access.capabilities(user, frame.video.project_id)
-    rows = Annotation.objects.filter(frame=frame, version=expected_version)
-    if held and Capability.REVIEW not in held:  # approved masks are changed by reviewers only
-        rows = rows.exclude(status=AnnotationStatus.APPROVED)
+    """One conditional UPDATE. An approved annotation is never changed by a save, not even by
+    a data manager: it is reopened first (annotation_reopen), an explicit, audited step, so a
+    later freeze never takes unreviewed shapes for approved ones."""
+    rows = Annotation.objects.filter(frame=frame, version=expected_version).exclude(
+        status=AnnotationStatus.APPROVED
+    )
     updated = rows.update(version=F("version") + 1, **changes)
     current = Annotation.objects.filter(frame=frame).first()
     if updated == 1 and current is not None:
         return current
     if current is not None and current.version == expected_version:
-        raise Conflict(
-            "This frame's annotation is approved; only a data manager can change it now.",
-            code="approved",
-        )
+        raise Conflict(approved_text(user=user, frame=frame), code="approved")
     raise StaleAnnotation(current)
+
+
+def approved_text(*, user: User, frame: Frame) -> str:
+    """Why an approved annotation cannot be saved, and what the caller can do about it."""
+    if access.can(user, Capability.REVIEW, frame.video.project_id):
+        return (
+            "This frame's annotation is approved. Reopen it first (the Reopen button, or "
+            "POST …/annotation/reopen/): it then awaits review again."
+        )
+    return (
+        "This frame's annotation is approved, so it is read-only. A data manager can reopen "
+        "it if it needs changes."
+    )
 
 
 def annotation_review(
@@ -312,5 +317,44 @@ def annotation_review(
             obj=current,
             project=frame.video.project,
             detail={"frame": frame.pk, "decision": new_status, "version": current.version},
+        )
+    return current
+
+
+def annotation_reopen(
+    *, frame: Frame, user: User, expected_version: int, comment: str = ""
+) -> Annotation:
+    """A data manager reopens an approved annotation at `expected_version` so that it can be
+    changed: its status goes back to `submitted` (it awaits review again; whoever reopened it
+    can edit it and approve it, or reject it to its annotator with a comment). Audited, with a
+    revision of kind `reopen`."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Annotation.objects.filter(
+            frame=frame, version=expected_version, status=AnnotationStatus.APPROVED
+        ).update(
+            version=F("version") + 1,
+            status=AnnotationStatus.SUBMITTED,
+            updated_by=user,
+            updated_at=now,
+        )
+        current = Annotation.objects.filter(frame=frame).first()
+        if current is None:
+            raise ApplicationError("This frame has no annotation to reopen.", code="not_annotated")
+        if updated != 1:
+            if current.version != expected_version:
+                raise StaleAnnotation(current)
+            raise Conflict(
+                f"Only approved annotations are reopened; this one is {current.status}: "
+                "edit it as it is.",
+                code="not_approved",
+            )
+        _revision(current, kind=RevisionKind.REOPEN, by=user, comment=comment.strip())
+        audit_record(
+            user=user,
+            action="annotation.reopen",
+            obj=current,
+            project=frame.video.project,
+            detail={"frame": frame.pk, "version": current.version, "status": current.status},
         )
     return current

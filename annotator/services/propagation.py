@@ -75,11 +75,20 @@ def annotation_propose_from_previous(*, frame: Frame, mode: str) -> dict[str, An
     if found is None:
         raise ApplicationError("No earlier frame of this video has an annotation to start from.")
     source, annotation = found
-    shapes = annotation.shapes
-    if mode == "flow" and shapes:
-        shapes = shapes_warp_by_flow(shapes=shapes, source=source, target=frame)
-    elif mode not in ("copy", "flow"):
+    if mode not in ("copy", "flow"):
         raise ApplicationError(f"Unknown mode {mode!r}: use copy or flow.")
+    shapes = annotation.shapes
+    if not shapes:
+        # Copying "nothing" would save this frame as empty or not visible without anyone
+        # choosing it: say so instead.
+        why = "it is marked 'nerve not visible'" if annotation.not_visible else "nothing is drawn"
+        raise ApplicationError(
+            f"Nothing to copy: frame {source.index}, the nearest earlier annotated frame, has no "
+            f"shapes ({why}). Draw this frame, or mark it not visible (X).",
+            code="nothing_to_copy",
+        )
+    if mode == "flow":
+        shapes = shapes_warp_by_flow(shapes=shapes, source=source, target=frame)
     shapes = validated_shapes(frame=frame, shapes=shapes, repair=True)
     return {
         "shapes": shapes,

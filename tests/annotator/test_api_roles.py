@@ -20,6 +20,17 @@ def submitted(w: RolesWorld) -> None:
     assert put(w.client("annotator2"), w.frames[0].pk, body, 0).status_code == 200
 
 
+def approved(w: RolesWorld) -> None:
+    submitted(w)
+    r = w.client("data_manager").post(
+        f"/api/v1/frames/{w.frames[0].pk}/annotation/review/",
+        {"decision": "approve"},
+        format="json",
+        HTTP_IF_MATCH='"1"',
+    )
+    assert r.status_code == 200
+
+
 def annotated(w: RolesWorld) -> None:
     assert (
         put(w.client("annotator2"), w.frames[0].pk, {"shapes": square(2, 2, 8)}, 0).status_code
@@ -89,6 +100,22 @@ CASES = [
         needs(Capability.REVIEW, 200),
         setup=submitted,
         if_match='"1"',
+    ),
+    Case(
+        "reopen",
+        "post",
+        lambda w: f"/api/v1/frames/{w.frames[0].pk}/annotation/reopen/",
+        {},
+        needs(Capability.REVIEW, 200),
+        setup=approved,
+        if_match='"2"',
+    ),
+    Case(
+        "filmstrip",
+        "get",
+        lambda w: f"/api/v1/videos/{w.video.pk}/filmstrip/?around={w.frames[1].pk}",
+        None,
+        READ,
     ),
     Case(
         "revisions",
