@@ -20,7 +20,7 @@ from datasets.models import AuditEvent, JobStatus
 from datasets.versions.models import DatasetExport, DatasetVersion
 from datasets.versions.services.exports import export_request, export_run
 from datasets.versions.services.freeze import version_freeze
-from tests.factories import RolesWorld, SplitPatients, approve
+from tests.factories import RolesWorld, SplitPatients, add_patient, approve
 
 # A ring with a hole, a second component, and a thin diagonal sliver.
 HOLE = [
@@ -213,3 +213,26 @@ def test_download_streams_the_zip_to_exporters_only_and_is_audited(
     body = b"".join(response.streaming_content)
     assert zipfile.ZipFile(io.BytesIO(body)).testzip() is None
     assert AuditEvent.objects.filter(action="version.export_download", username="ml").count() == 1
+
+
+def test_manifest_counts_of_patients_agree_everywhere(
+    roles_world: RolesWorld, splits: SplitPatients, tmp_path: Path
+) -> None:
+    """One train patient has approved frames, a second is assigned to train with none: the
+    manifest's `patients`, its split stats and the version's stats all count one."""
+    add_patient(roles_world.project, "train", 2, approved=0)
+    version = version_freeze(project=roles_world.project, by=roles_world.users["data_manager"])
+    # A version frozen before this rule also listed the patient without frames.
+    DatasetVersion.objects.filter(pk=version.pk).update(
+        patients={**version.patients, "OLDCODE": "train"}
+    )
+    version.refresh_from_db()
+    root = run_export(version, "layout_v1", tmp_path)
+    manifest = json.loads((root / "manifest.json").read_text())
+    in_frames = {f["patient"]: f["split"] for f in manifest["frames"]}
+    assert manifest["patients"] == in_frames
+    for split in ("train", "val", "test"):
+        listed = sum(1 for s in manifest["patients"].values() if s == split)
+        assert listed == 1
+        assert manifest["stats"]["splits"][split]["patients"] == listed
+        assert manifest["stats"]["version"]["splits"][split]["patients"] == listed

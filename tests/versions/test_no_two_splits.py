@@ -135,7 +135,9 @@ def test_split_routes_move_whole_patients_only(
     invariant_holds()
     v1 = dm.post("/api/v1/projects/alpha/versions/", {"override_reason": "test"}, format="json")
     assert v1.status_code == 201, v1.json()
-    r = dm.patch(f"/api/v1/patients/{train.pk}/", {"split": "train"}, format="json")
+    # A real move (freezing the same content again would answer 200 with version 1).
+    elsewhere = "val" if Patient.objects.get(pk=train.pk).split != "val" else "train"
+    r = dm.patch(f"/api/v1/patients/{train.pk}/", {"split": elsewhere}, format="json")
     assert r.status_code == 200, r.json()
     v2 = dm.post("/api/v1/projects/alpha/versions/", {"override_reason": "test"}, format="json")
     assert v2.status_code == 201, v2.json()

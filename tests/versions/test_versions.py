@@ -14,9 +14,9 @@ from tests.factories import RolesWorld, SplitPatients, add_patient, approve, squ
 URL = "/api/v1/projects/alpha/versions/"
 
 
-def freeze(roles_world: RolesWorld, **body: str) -> dict:
+def freeze(roles_world: RolesWorld, status: int = 201, **body: str) -> dict:
     r = roles_world.client("data_manager").post(URL, body, format="json")
-    assert r.status_code == 201, r.json()
+    assert r.status_code == status, r.json()
     return r.json()
 
 
@@ -39,8 +39,6 @@ def test_same_state_gives_the_same_checksum_and_edits_never_alter_a_version(
     roles_world: RolesWorld, splits: SplitPatients
 ) -> None:
     first = freeze(roles_world)
-    second = freeze(roles_world)
-    assert first["checksum"] == second["checksum"]
     frame = splits.frames["train"][0]
     approve(frame, square(2, 2, 20))  # a new approved revision
     patient_assign_split(patient=splits.patients["test"], split="val")
@@ -61,12 +59,6 @@ def test_same_state_gives_the_same_checksum_and_edits_never_alter_a_version(
     assert diff["moved_patients"] == [
         {"patient": splits.patients["test"].code, "from": "test", "to": "val"}
     ]
-    same = (
-        roles_world.client("ml_staff")
-        .get(f"/api/v1/versions/{first['id']}/diff/{second['id']}/")
-        .json()
-    )
-    assert same["same_content"]
 
 
 def test_diff_counts_added_and_removed_frames(
@@ -128,3 +120,33 @@ def test_a_patient_inside_a_frozen_version_cannot_be_deleted(
     assert Patient.objects.filter(pk=splits.patients["train"].pk).exists()
     r = roles_world.client("data_manager").delete(f"/api/v1/patients/{splits.patients['val'].pk}/")
     assert r.status_code == 409
+
+
+def test_freezing_the_same_content_again_answers_200_with_the_existing_version(
+    roles_world: RolesWorld, splits: SplitPatients
+) -> None:
+    first = freeze(roles_world, name="first")
+    again = freeze(roles_world, status=200, name="second try")
+    assert again["id"] == first["id"]
+    assert again["name"] == "first"  # the existing version, unchanged
+    assert DatasetVersion.objects.count() == 1
+    assert AuditEvent.objects.filter(action="version.freeze").count() == 1
+    # A patient without approved frames changing split is not a change of the dataset.
+    add_patient(roles_world.project, "train", 2, approved=0)
+    assert freeze(roles_world, status=200)["id"] == first["id"]
+    # New content is a new version; going back to the first content finds the first again.
+    patient_assign_split(patient=splits.patients["test"], split="val")
+    second = freeze(roles_world)
+    assert second["number"] == 2
+    assert second["checksum"] != first["checksum"]
+    patient_assign_split(patient=splits.patients["test"], split="test")
+    assert freeze(roles_world, status=200)["number"] == 1
+
+
+def test_a_versions_patients_are_those_with_frames_in_it_and_every_count_agrees(
+    roles_world: RolesWorld, splits: SplitPatients
+) -> None:
+    add_patient(roles_world.project, "train", 2, approved=0)  # assigned, nothing approved
+    v = freeze(roles_world)
+    assert v["patients"] == {p.code: s for s, p in splits.patients.items()}
+    assert v["stats"]["splits"]["train"]["patients"] == 1

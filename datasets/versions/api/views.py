@@ -114,15 +114,21 @@ class VersionListView(APIView):
         qs = version_selectors.versions_for_user(user=request.user, project_slug=slug)
         return Response(VersionSerializer(qs, many=True).data)
 
-    @extend_schema(request=FreezeSerializer, responses={201: VersionSerializer})
+    @extend_schema(
+        request=FreezeSerializer,
+        responses={201: VersionSerializer, 200: VersionSerializer},
+        description="201 with the new version; 200 with the existing version when its content "
+        "(classes, frames, revisions, patients and splits) is the same: nothing is written.",
+    )
     def post(self, request: Request, slug: str) -> Response:
         project = access.project_for(request.user, slug, need=Capability.FREEZE_VERSIONS)
         data = FreezeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        version = freeze_services.version_freeze(
+        frozen = freeze_services.version_freeze_or_reuse(
             project=project, by=access.signed_in(request), **data.validated_data
         )
-        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+        code = status.HTTP_201_CREATED if frozen.created else status.HTTP_200_OK
+        return Response(VersionSerializer(frozen.version).data, status=code)
 
 
 class VersionDetailView(APIView):

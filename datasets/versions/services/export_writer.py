@@ -94,6 +94,10 @@ class ZipExport:
         self.frames = Spool(tmp, "frames.json")
         self.sizes: set[tuple[int, int]] = set()
         self.tally = {s: SplitTally() for s in SPLITS}
+        # {patient: split} of the patients with frames in this export: the manifest's
+        # `patients` and every patient count come from it (a version's `patients` of before
+        # also listed assigned patients without approved frames).
+        self.patients: dict[str, str] = {}
 
     def _write(self, name: str, data: bytes, *, compress: bool = False) -> None:
         method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
@@ -102,6 +106,7 @@ class ZipExport:
     def add(self, item: DatasetVersionItem) -> None:
         split, code = formats.safe_part(item.split), formats.safe_part(item.patient_code)
         stem = frame_stem(item)
+        self.patients[code] = split
         frame = item.frame
         assert frame.image.name is not None  # Frame.image is a required field
         with default_storage.open(frame.image.name, "rb") as fh:
@@ -185,7 +190,7 @@ class ZipExport:
         for s in SPLITS:
             t = self.tally[s]
             splits[s] = {
-                "patients": sum(1 for v in self.version.patients.values() if v == s),
+                "patients": sum(1 for v in self.patients.values() if v == s),
                 "frames": t.frames,
                 "frames_with_nerve": t.frames_with_nerve,
                 "nerve_pixel_fraction_mean": t.nerve_fraction_sum / t.frames if t.frames else 0.0,
@@ -208,9 +213,7 @@ class ZipExport:
         if self.fmt == ExportFormat.LAYOUT_V1:
             for s in SPLITS:
                 self._coco(s, layout.coco_path(s))
-            head = layout.manifest_head(
-                layout.manifest_classes(self.classes), self.version.patients
-            )
+            head = layout.manifest_head(layout.manifest_classes(self.classes), self.patients)
             tail = layout.manifest_tail(self._stats())
             self._document(layout.MANIFEST, head, [("", self.frames)], tail)
         elif self.fmt == ExportFormat.COCO:

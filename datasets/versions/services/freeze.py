@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 from django.db import transaction
 from django.db.models import F, Max
@@ -114,10 +114,41 @@ def version_stats(rows: list[SnapshotRow], classes: list[dict[str, Any]]) -> dic
     return {"splits": splits, "patients": patients, "class_balance": balance}
 
 
+class Frozen(NamedTuple):
+    """What a freeze left: the version, and whether it is new (False: the same content was
+    already frozen as `version`, and nothing was written)."""
+
+    version: DatasetVersion
+    created: bool
+
+
 def version_freeze(
     *, project: Project, by: User, name: str = "", override_reason: str = ""
 ) -> DatasetVersion:
-    """Snapshot the approved annotations, frames and splits of `project` as a new version.
+    """The version holding the approved annotations, frames and splits of `project` now: a new
+    one, or the existing one with the same content (see `version_freeze_or_reuse`)."""
+    return version_freeze_or_reuse(
+        project=project, by=by, name=name, override_reason=override_reason
+    ).version
+
+
+def _same_content(project: Project, checksum: str) -> DatasetVersion | None:
+    """The newest version of `project` with this checksum (same classes, frames, revisions,
+    patients and splits), if any."""
+    return (
+        DatasetVersion.objects.filter(project=project, checksum=checksum)
+        .select_related("project", "created_by")
+        .order_by("-number")
+        .first()
+    )
+
+
+def version_freeze_or_reuse(
+    *, project: Project, by: User, name: str = "", override_reason: str = ""
+) -> Frozen:
+    """Snapshot the approved annotations, frames and splits of `project` as a new version, or
+    return the existing version whose content is the same (`created` False; its name and
+    reason stay as they were: versions are never changed).
 
     Refused (409) while a blocking leakage finding stands, unless `override_reason` is given
     (the caller has checked that the user is a data manager); the reason and the findings are
@@ -126,6 +157,13 @@ def version_freeze(
     The heavy part (leakage checks, statistics) runs outside any transaction, so the embedded
     SQLite database is not write-locked meanwhile; the short atomic part re-reads the snapshot
     under lock and refuses if anything moved in between."""
+    rows = _snapshot_rows(project)
+    if not rows:
+        raise ApplicationError("There are no approved frames of assigned patients to freeze.")
+    classes = export_classes(project=project)
+    checksum = content_checksum(classes, _row_items(rows))
+    if (existing := _same_content(project, checksum)) is not None:
+        return Frozen(existing, created=False)
     findings = leakage_findings(project=project)
     stopping = blocking(findings)
     override_reason = override_reason.strip()
@@ -137,11 +175,6 @@ def version_freeze(
             code="leakage_blocking",
             extra={"findings": stopping},
         )
-    rows = _snapshot_rows(project)
-    if not rows:
-        raise ApplicationError("There are no approved frames of assigned patients to freeze.")
-    classes = export_classes(project=project)
-    checksum = content_checksum(classes, _row_items(rows))
     stats = version_stats(rows, classes)
     with transaction.atomic():
         Project.objects.select_for_update().get(pk=project.pk)  # one freeze at a time
@@ -151,6 +184,8 @@ def version_freeze(
                 "Annotations or splits changed while the version was being prepared; freeze again.",
                 code="changed",
             )
+        if (existing := _same_content(project, checksum)) is not None:
+            return Frozen(existing, created=False)  # a concurrent freeze of the same content
         version = _save_version(
             project,
             by,
@@ -167,7 +202,7 @@ def version_freeze(
         detail.update(override_reason=override_reason, blocking=[f["kind"] for f in stopping])
     action = "version.freeze_override" if stopping else "version.freeze"
     audit_record(user=by, action=action, obj=version, project=project, detail=detail)
-    return version
+    return Frozen(version, created=True)
 
 
 def _row_items(rows: list[SnapshotRow]) -> list[tuple[int, int, str, str]]:
@@ -192,9 +227,8 @@ def _save_version(
         name=name.strip()[:120],
         checksum=checksum,
         classes=classes,
-        patients=dict(
-            Patient.objects.filter(project=project, split__in=SPLITS).values_list("code", "split")
-        ),
+        # The patients in the dataset: those with frames in it (as every count of patients).
+        patients={r["patient_code"]: r["split"] for r in rows},
         stats=stats,
         findings=findings,
         override_reason=override_reason,
