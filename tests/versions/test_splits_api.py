@@ -124,6 +124,27 @@ def test_auto_assign_previews_then_applies_only_unassigned_patients(
     assert AuditEvent.objects.filter(action="splits.auto_assign").count() == 1
 
 
+def test_applying_a_preview_whose_plan_changed_moves_no_one(
+    roles_world: RolesWorld, splits: SplitPatients
+) -> None:
+    new = [add_patient(roles_world.project, "unassigned", n)[0] for n in (3, 2)]
+    url = "/api/v1/projects/alpha/splits/auto-assign/"
+    dm = roles_world.client("data_manager")
+    preview = dm.post(url, {"seed": 3}, format="json").json()
+    assert set(preview["moves"]) == {roles_world.patient.code, *(p.code for p in new)}
+    add_patient(roles_world.project, "unassigned", 1)  # arrives between preview and apply
+    r = dm.post(url, {"seed": 3, "apply": True, "expect_moves": preview["moves"]}, format="json")
+    assert r.status_code == 409, r.json()
+    assert r.json()["code"] == "plan_changed"
+    assert "Preview again" in r.json()["detail"]
+    assert Patient.objects.filter(project=roles_world.project, split="unassigned").count() == 4
+    again = dm.post(url, {"seed": 3}, format="json").json()
+    r = dm.post(url, {"seed": 3, "apply": True, "expect_moves": again["moves"]}, format="json")
+    assert r.status_code == 200, r.json()
+    assert r.json()["moves"] == again["moves"]
+    assert not Patient.objects.filter(project=roles_world.project, split="unassigned").exists()
+
+
 def test_kfold_api_folds_train_and_val_patients_only(
     roles_world: RolesWorld, splits: SplitPatients
 ) -> None:

@@ -46,6 +46,14 @@ class AutoAssignSerializer(serializers.Serializer):
     seed = serializers.IntegerField(default=0, min_value=0)
     include_assigned = serializers.BooleanField(default=False)
     apply = serializers.BooleanField(default=False)
+    # With `apply`: the moves of the preview the user confirmed ({code: split}); if the plan is
+    # no longer that (patients, splits or approved frames changed), nothing moves (409).
+    expect_moves = serializers.DictField(
+        child=serializers.ChoiceField(choices=Split.choices),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
 
 
 class AutoAssignResultSerializer(serializers.Serializer):

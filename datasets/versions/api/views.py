@@ -80,6 +80,7 @@ class AutoAssignView(APIView):
             seed=v["seed"],
             include_assigned=v["include_assigned"],
             apply=v["apply"],
+            expect_moves=v["expect_moves"],
             by=access.signed_in(request),
         )
         return Response(result)

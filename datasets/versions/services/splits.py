@@ -5,13 +5,13 @@ lives on the patient and nowhere else."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
 from django.db import transaction
 from django.utils import timezone
 
-from config.exceptions import ApplicationError
+from config.exceptions import ApplicationError, Conflict
 from datasets.layout import SPLITS
 from datasets.models import Patient, Project, Split
 from datasets.services.audit import audit_record
@@ -74,11 +74,13 @@ def splits_auto_assign(
     include_assigned: bool,
     apply: bool,
     by: User,
+    expect_moves: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Plan (and with `apply`, carry out) a seeded, frame-balanced assignment.
 
     Evaluated test patients are never moved; without `include_assigned` only unassigned
-    patients are."""
+    patients are. `expect_moves` (with `apply`): the previewed moves the user confirmed; when
+    the plan differs now, nothing moves and the answer is 409 `plan_changed`."""
     if apply:  # no moves in between; a preview takes no lock (on SQLite a lock is the write lock)
         list(Patient.objects.select_for_update().filter(project=project))
     loads = patient_loads(project=project)
@@ -88,6 +90,12 @@ def splits_auto_assign(
     except ValueError as exc:
         raise ApplicationError(str(exc)) from exc
     moves = {p.code: plan[p.code] for p in loads if plan[p.code] != p.split}
+    if apply and expect_moves is not None and dict(expect_moves) != moves:
+        raise Conflict(
+            "The patients, their splits or their approved frames changed since the preview, "
+            "so its moves are no longer the plan; nothing moved. Preview again.",
+            code="plan_changed",
+        )
     if apply and moves:
         by_code = {p.code: p for p in Patient.objects.filter(project=project, code__in=moves)}
         for code, split in sorted(moves.items()):

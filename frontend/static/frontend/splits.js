@@ -1,12 +1,14 @@
 // Split manager: patients grouped by split, multi-select move, totals against target ratios,
-// auto-assign, leakage findings with thumbnails, freeze, versions, diff and exports.
+// auto-assign (previewed, applied on confirmation), leakage findings with thumbnails and links
+// to the patients involved, freeze, versions, diff and exports.
 // User data is only ever inserted as text (el() appends strings as text nodes).
-import { api, el } from "./http.js";
+import { ApiError, api, el, request } from "./http.js";
 
 const root = document.getElementById("splits");
 const slug = root.dataset.project;
 const canWrite = root.dataset.canWrite === "1";
 const canExport = root.dataset.canExport === "1";
+const canMerge = root.dataset.canMerge === "1";
 const SPLITS = ["train", "val", "test", "unassigned"];
 const LABELS = { train: "Train", val: "Validation", test: "Test", unassigned: "Unassigned" };
 const FORMATS = [
@@ -15,13 +17,21 @@ const FORMATS = [
   ["masks", "PNG masks"],
   ["cvat", "CVAT XML"],
 ];
+// Findings that mean one recording under two patients: merging the two resolves them.
+const SAME_RECORDING = new Set(["same_video_file", "same_video_content"]);
 const selected = new Set();
 let overview = null;
+let preview = null; // the auto-assign plan shown, with the request that made it
 
 const $ = (id) => document.getElementById(id);
-const showError = (err) => {
-  $("error").textContent = err ? err.message : "";
-};
+// One line for the outcome of the last action: an error, or what was done. Each action clears
+// both first, so an old message never stands beside a later success.
+function say(id, text) {
+  $(id).textContent = text || "";
+  $(id).hidden = !text;
+}
+const showError = (err) => say("error", err ? err.message : "");
+const showNotice = (text) => say("notice", text);
 
 function ratios() {
   return ["train", "val", "test"].map((s) => Math.max(0, Number($(`ratio-${s}`).value) || 0));
@@ -61,11 +71,14 @@ function renderChart() {
   );
 }
 
+const patientUrl = (code) => `/projects/${encodeURIComponent(slug)}/patients/${encodeURIComponent(code)}/`;
+
 function patientRow(p) {
   const text =
-    `${p.code} · ${p.videos} video${p.videos === 1 ? "" : "s"} · ${p.frames} frame${p.frames === 1 ? "" : "s"} · ${p.approved} approved · ` +
+    ` · ${p.videos} video${p.videos === 1 ? "" : "s"} · ${p.frames} frame${p.frames === 1 ? "" : "s"} · ${p.approved} approved · ` +
     `nerve ${(p.nerve_share * 100).toFixed(1)}%${p.test_evaluated ? " · evaluated" : ""}`;
-  if (!canWrite) return el("label", { dataset: { code: p.code } }, text);
+  const link = el("a", { href: patientUrl(p.code) }, p.code);
+  if (!canWrite) return el("label", { dataset: { code: p.code } }, link, text);
   const box = el("input", { type: "checkbox", value: String(p.id), "aria-label": `select ${p.code}` });
   box.checked = selected.has(p.id);
   box.addEventListener("change", () => {
@@ -73,7 +86,7 @@ function patientRow(p) {
     else selected.delete(p.id);
     $("selected-count").textContent = `${selected.size} selected`;
   });
-  return el("label", { dataset: { code: p.code } }, box, " ", text);
+  return el("label", { dataset: { code: p.code } }, box, " ", link, text);
 }
 
 function renderGroups() {
@@ -105,6 +118,43 @@ function thumb(id) {
   );
 }
 
+// "Merge A into B": A's videos move to B (the patients API refuses what would break a frozen
+// version, with its reason).
+function mergeButton(from, into) {
+  const button = el("button", { type: "button", "data-testid": "merge" }, `Merge ${from} into ${into}…`);
+  button.addEventListener(
+    "click",
+    guarded(async () => {
+      const ids = new Map(overview.patients.map((p) => [p.code, p.id]));
+      if (!ids.has(from) || !ids.has(into)) throw new Error("Reload the page: these patients changed.");
+      const ok = window.confirm(
+        `Move every video of ${from} into ${into}, and delete ${from}? The merge is audited and cannot be undone here.`,
+      );
+      if (!ok) return;
+      await api("POST", `/api/v1/patients/${ids.get(from)}/merge/`, { json: { into: ids.get(into) } });
+      await refresh();
+      showNotice(`Merged ${from} into ${into}.`);
+    }),
+  );
+  return button;
+}
+
+function findingPatients(f) {
+  if (!f.patients.length) return null;
+  const links = f.patients.map((code) =>
+    el("a", { href: patientUrl(code), "data-testid": "finding-patient", class: "mono" }, code),
+  );
+  const line = el("div", {}, f.patients.length === 1 ? "Patient: " : "Patients: ");
+  links.forEach((a, i) => {
+    line.append(...(i ? [", ", a] : [a]));
+  });
+  if (canMerge && SAME_RECORDING.has(f.kind) && f.patients.length === 2) {
+    const [a, b] = f.patients;
+    line.append(" ", mergeButton(b, a), " ", mergeButton(a, b));
+  }
+  return line;
+}
+
 async function loadFindings() {
   const data = await api("GET", `/api/v1/projects/${slug}/leakage/`);
   if (!data.findings.length) {
@@ -115,10 +165,12 @@ async function loadFindings() {
     ...data.findings.map((f) => {
       const box = el(
         "div",
-        { class: `finding ${f.severity}`, dataset: { kind: f.kind } },
+        { class: `finding ${f.severity}`, dataset: { kind: f.kind }, "data-testid": "finding" },
         el("strong", {}, f.severity === "blocking" ? "Blocking: " : "Warning: "),
         f.message,
       );
+      const who = findingPatients(f);
+      if (who) box.append(who);
       if (f.pairs.length) {
         box.append(
           el(
@@ -152,11 +204,21 @@ function versionRow(v) {
       { "aria-label": `export format for version ${v.number}` },
       ...FORMATS.map(([value, label]) => el("option", { value }, label)),
     );
-    const go = el("button", { type: "button" }, "Export");
+    const go = el("button", { type: "button", "data-testid": `export-${v.number}` }, "Export");
     const status = el("span", { class: "hint", "data-testid": `export-status-${v.number}` });
-    go.addEventListener("click", () =>
-      startExport(v, select.value, status).catch((e) => {
-        status.textContent = e.message;
+    go.addEventListener(
+      "click",
+      guarded(async () => {
+        // The last export's link goes at once: it is not the archive being made now.
+        status.replaceChildren("starting…");
+        go.disabled = true;
+        try {
+          await startExport(v, select.value, status);
+        } catch (e) {
+          status.textContent = e.message;
+        } finally {
+          go.disabled = false;
+        }
       }),
     );
     actions.append(select, " ", go, " ", status);
@@ -193,6 +255,7 @@ async function refresh() {
 }
 
 async function showDiff() {
+  if (!$("diff-old").value || !$("diff-new").value) throw new Error("Freeze a version first.");
   const d = await api("GET", `/api/v1/versions/${$("diff-old").value}/diff/${$("diff-new").value}/`);
   const moved = d.moved_patients.map((m) => `${m.patient}: ${m.from} -> ${m.to}`).join(", ") || "none";
   $("diff-out").textContent =
@@ -210,38 +273,97 @@ async function moveSelected() {
       reason: $("move-reason").value,
     },
   });
+  const moved = selected.size;
   selected.clear();
   renderGroups();
   renderChart();
   await loadFindings();
+  showNotice(`Moved ${moved} patient${moved === 1 ? "" : "s"} to ${LABELS[$("move-to").value]}.`);
 }
 
-async function autoAssign() {
-  await api("POST", `/api/v1/projects/${slug}/splits/auto-assign/`, {
-    json: {
-      ratios: ratios(),
-      seed: Number($("seed").value) || 0,
-      include_assigned: $("include-assigned").checked,
-      apply: true,
-    },
-  });
+function autoAssignBody() {
+  return {
+    ratios: ratios(),
+    seed: Number($("seed").value) || 0,
+    include_assigned: $("include-assigned").checked,
+  };
+}
+
+function hidePreview() {
+  preview = null;
+  $("preview").hidden = true;
+}
+
+// Ask for the plan only (any member may); show it; apply only on confirmation.
+async function previewAutoAssign() {
+  hidePreview();
+  const body = autoAssignBody();
+  const plan = await api("POST", `/api/v1/projects/${slug}/splits/auto-assign/`, { json: { ...body, apply: false } });
+  const current = new Map(overview.patients.map((p) => [p.code, p]));
+  const codes = Object.keys(plan.moves).sort();
+  $("preview-moves").replaceChildren(
+    ...codes.map((code) => {
+      const p = current.get(code);
+      return el(
+        "tr",
+        { dataset: { code } },
+        el("td", { class: "mono" }, code),
+        el("td", {}, LABELS[p ? p.split : "unassigned"]),
+        el("td", {}, LABELS[plan.moves[code]]),
+        el("td", {}, String(p ? p.approved : 0)),
+      );
+    }),
+  );
+  const after = ["train", "val", "test"]
+    .map((s) => `${LABELS[s]} ${plan.totals[s]} approved frames (target ${Math.round(plan.targets[s])})`)
+    .join(" · ");
+  $("preview-summary").textContent = codes.length
+    ? `${codes.length} patient${codes.length === 1 ? "" : "s"} would move. After: ${after}.`
+    : `Nothing to move: every patient is already where the plan puts it. ${after}.`;
+  $("preview-apply").hidden = codes.length === 0;
+  $("preview").hidden = false;
+  preview = { body, moves: plan.moves };
+}
+
+async function applyAutoAssign() {
+  if (!preview) return;
+  // `expect_moves`: the server refuses (409) if the plan is no longer the one shown here.
+  const { body, moves } = preview;
+  let result;
+  try {
+    result = await api("POST", `/api/v1/projects/${slug}/splits/auto-assign/`, {
+      json: { ...body, apply: true, expect_moves: moves },
+    });
+  } finally {
+    hidePreview();
+  }
   await refresh();
+  const n = Object.keys(result.moves).length;
+  showNotice(`Auto-assign moved ${n} patient${n === 1 ? "" : "s"}.`);
 }
 
 async function freeze() {
-  await api("POST", `/api/v1/projects/${slug}/versions/`, {
+  const r = await request("POST", `/api/v1/projects/${slug}/versions/`, {
     json: {
       name: $("version-name").value,
       override_reason: $("override-reason").value,
     },
   });
+  if (!r.ok) throw new ApiError(r.status, r.data);
   await loadVersions();
+  const v = r.data;
+  showNotice(
+    r.status === 201
+      ? `Froze version v${v.number}: ${v.frame_count} frames.`
+      : `Nothing new to freeze: the dataset is the same as v${v.number}${v.name ? ` (${v.name})` : ""}, which stays as it was.`,
+  );
 }
 
-// A button's action: clears the last error first, and shows its own.
+// Every button's action: clears the last error and notice first, and shows its own.
 function guarded(action) {
   return async () => {
     showError(null);
+    showNotice("");
     try {
       await action();
     } catch (e) {
@@ -252,10 +374,18 @@ function guarded(action) {
 
 function wire() {
   for (const s of ["train", "val", "test"]) $(`ratio-${s}`).addEventListener("input", () => overview && renderChart());
-  $("diff").addEventListener("click", () => showDiff().catch(showError));
+  $("diff").addEventListener("click", guarded(showDiff));
   if (!canWrite) return;
   $("move").addEventListener("click", guarded(moveSelected));
-  $("auto-assign").addEventListener("click", guarded(autoAssign));
+  $("auto-assign").addEventListener("click", guarded(previewAutoAssign));
+  $("preview-apply").addEventListener("click", guarded(applyAutoAssign));
+  $("preview-cancel").addEventListener("click", () => {
+    hidePreview();
+    showNotice("Auto-assign cancelled: nothing moved.");
+  });
+  for (const id of ["ratio-train", "ratio-val", "ratio-test", "seed", "include-assigned"]) {
+    $(id).addEventListener("change", hidePreview); // the preview no longer matches the inputs
+  }
   $("freeze").addEventListener("click", guarded(freeze));
 }
 
