@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
@@ -18,6 +20,15 @@ from datasets.models import (
     Video,
 )
 from datasets.services import uploads as upload_services
+from datasets.video.errors import without_paths
+
+
+class PathFreeText(serializers.CharField):
+    """A stored error text as the API shows it: any server path in it replaced (rows written
+    before errors were made path-free, or by code that still puts a path in one)."""
+
+    def to_representation(self, value: Any) -> str:
+        return without_paths(super().to_representation(value))
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -95,6 +106,25 @@ class PatientUpdateSerializer(serializers.Serializer):
     split = serializers.ChoiceField(choices=Split.choices)
 
 
+class PatientMergeSerializer(serializers.Serializer):
+    into = serializers.IntegerField(help_text="id of the patient that receives the videos")
+
+
+class MergedSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="the code of the patient merged away")
+    videos = serializers.ListField(child=serializers.IntegerField(), help_text="videos moved")
+    removed = serializers.BooleanField(
+        help_text="false when a frozen version still names it: it stays, with no videos"
+    )
+
+
+class PatientMergeResultSerializer(PatientSerializer):
+    merged = MergedSerializer(read_only=True)
+
+    class Meta(PatientSerializer.Meta):
+        fields = [*PatientSerializer.Meta.fields, "merged"]
+
+
 class AuditEventSerializer(serializers.ModelSerializer):
     project: serializers.SlugRelatedField[Project] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True
@@ -119,6 +149,7 @@ class JobSerializer(serializers.ModelSerializer):
     project: serializers.SlugRelatedField[Project] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True
     )
+    error = PathFreeText(read_only=True)
 
     class Meta:
         model = BackgroundJob
@@ -145,6 +176,7 @@ class VideoSerializer(serializers.ModelSerializer):
     patient_id = serializers.IntegerField(read_only=True)
     project = serializers.CharField(source="project.slug", read_only=True)
     job_status = serializers.CharField(source="job.status", read_only=True, default=None)
+    error = PathFreeText(read_only=True)
 
     class Meta:
         model = Video
@@ -227,6 +259,7 @@ class UploadSerializer(serializers.ModelSerializer):
     patient = serializers.CharField(source="patient.code", read_only=True)
     chunk_count = serializers.IntegerField(read_only=True)
     received = serializers.SerializerMethodField()
+    error = PathFreeText(read_only=True)
 
     class Meta:
         model = UploadSession
@@ -250,6 +283,7 @@ class UploadSerializer(serializers.ModelSerializer):
 
 class UploadStartSerializer(serializers.Serializer):
     patient = serializers.IntegerField()
-    size_bytes = serializers.IntegerField(min_value=1)
+    # Zero or less is the service's "The file is empty." (one sentence, not a field error).
+    size_bytes = serializers.IntegerField()
     sha256 = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
     chunk_size = serializers.IntegerField(required=False, min_value=1)

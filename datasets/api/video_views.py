@@ -37,7 +37,7 @@ def _int_param(request: Request, name: str) -> int | None:
 class VideoViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = s.VideoSerializer
     permission_classes = [IsAuthenticated, HasCapability]
-    capabilities = {"extract": Capability.MANAGE_DATA}
+    capabilities = {"extract": Capability.MANAGE_DATA, "destroy": Capability.MANAGE_DATA}
 
     def get_queryset(self) -> QuerySet[Video]:
         if getattr(self, "swagger_fake_view", False):
@@ -64,6 +64,14 @@ class VideoViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retrie
         )
         video.refresh_from_db()
         return Response(self.get_serializer(video).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={204: None, 409: dict})
+    def destroy(self, request: Request, pk: str) -> Response:
+        """Delete the video with its frames and their annotations (data managers). 409 with the
+        reason when frames of it are in a frozen dataset version or it is being processed."""
+        video = self.get_object()
+        video_services.video_delete(video=video, by=access.signed_in(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["get"])
     def file(self, request: Request, pk: str) -> HttpResponseBase:

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.exceptions import ApplicationError
 from datasets import access, selectors
 from datasets.access import Capability
 from datasets.api import serializers as s
@@ -116,6 +117,7 @@ class PatientViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retr
         "create": Capability.MANAGE_DATA,
         "partial_update": Capability.MANAGE_SPLITS,
         "destroy": Capability.MANAGE_DATA,
+        "merge": Capability.MANAGE_DATA,
     }
 
     def get_queryset(self) -> QuerySet[Patient]:
@@ -158,10 +160,48 @@ class PatientViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retr
         )
         return Response(self.get_serializer(patient).data)
 
+    @extend_schema(responses={204: None, 409: dict})
     def destroy(self, request: Request, pk: str) -> Response:
+        """Delete the patient with its videos and frames; 409 when frames of it are in a frozen
+        dataset version (or a video of it is being processed)."""
         patient = self.get_object()
         patient_services.patient_delete(patient=patient, by=access.signed_in(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=s.PatientMergeSerializer, responses={200: s.PatientMergeResultSerializer, 409: dict}
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str) -> Response:
+        """Move every video of this patient into the patient `into` (one person recorded under
+        two codes); refused when the two are in different splits of a frozen version."""
+        source = self.get_object()
+        data = s.PatientMergeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # Looked up among this project's patients: another project's id is simply not there.
+        into = (
+            selectors.patients_for_user(user=request.user)
+            .filter(project_id=source.project_id, pk=data.validated_data["into"])
+            .first()
+        )
+        if into is None:
+            raise ApplicationError(
+                f"There is no patient {data.validated_data['into']} in project "
+                f"{source.project.slug} to merge {source.code} into.",
+                code="no_such_patient",
+            )
+        merged = patient_services.patient_merge(
+            source=source, into=into, by=access.signed_in(request)
+        )
+        body = {
+            **s.PatientSerializer(merged.into).data,
+            "merged": {
+                "code": merged.source_code,
+                "videos": merged.videos,
+                "removed": merged.source_removed,
+            },
+        }
+        return Response(body)
 
 
 class AuditEventViewSet(viewsets.GenericViewSet, mixins.ListModelMixin):

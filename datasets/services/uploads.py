@@ -52,8 +52,10 @@ def upload_start(
 ) -> UploadSession:
     default_chunk: int = getattr(settings, "NERVEMARK_UPLOAD_CHUNK_BYTES", DEFAULT_CHUNK)
     chunk_size = chunk_size or default_chunk
-    if size_bytes <= 0:
-        raise ApplicationError("The file is empty.", code="empty_file")
+    if size_bytes == 0:
+        raise ApplicationError("The file is empty (0 bytes).", code="empty_file")
+    if size_bytes < 0:
+        raise ApplicationError("The file size must be a positive number of bytes.")
     if not 64 * 1024 <= chunk_size <= MAX_CHUNK:
         raise ApplicationError(f"chunk_size must be between 64 KiB and 64 MiB, got {chunk_size}.")
     sha256 = sha256.lower()

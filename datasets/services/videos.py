@@ -9,16 +9,24 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import RestrictedError
 
 from config.exceptions import ApplicationError, Conflict
 from datasets.models import BackgroundJob, JobKind, Patient, Video, VideoStatus
 from datasets.services import jobs as job_services
 from datasets.services.audit import audit_record
-from datasets.services.storage import copy_into, file_sha256, local_path
+from datasets.services.frozen import versions_holding_video
+from datasets.services.storage import (
+    copy_into,
+    delete_after_commit,
+    file_sha256,
+    local_path,
+    media_of_videos,
+)
 from datasets.signals import frames_extracted
 from datasets.users import User
 from datasets.video.deidentify import output_suffix, remux_without_metadata
-from datasets.video.errors import VideoError
+from datasets.video.errors import VideoError, reason_of, without_paths
 from datasets.video.extract import ExtractOptions
 from datasets.video.probe import probe
 
@@ -64,7 +72,9 @@ def video_register(
             obj=existing,
             detail={"error": existing.error[:500]},
         )
+        files = media_of_videos([existing.pk])
         existing.delete()
+        delete_after_commit(files)
         existing = None
     if existing is not None:
         raise duplicate_error(existing, patient)
@@ -114,7 +124,7 @@ def video_queue_processing(
         raise ApplicationError(str(exc)) from exc
     video = Video.objects.select_for_update().select_related("project").get(pk=video.pk)
     if video.status == VideoStatus.FAILED and not video.fps:
-        raise ApplicationError(f"Video {video.pk} failed to import: {video.error}")
+        raise ApplicationError(f"Video {video.pk} failed to import: {without_paths(video.error)}")
     current = BackgroundJob.objects.filter(pk=video.job_id).first() if video.job_id else None
     if current is not None and job_services.job_is_active(current):
         raise Conflict(f"Video {video.pk} is already being processed.", code="busy")
@@ -187,12 +197,74 @@ def video_process(
             local_path(incoming).unlink(missing_ok=True)
         return
     except Exception as exc:
-        log.exception("video %s failed", video_id)
-        video_fail(video_id=video_id, reason=f"Internal error while processing: {exc}")
-        job_services.job_fail(job_id=job_id, error=repr(exc))
+        log.exception("video %s failed", video_id)  # the details, paths too, go to the log
+        reason = internal_error_reason(exc)
+        video_fail(video_id=video_id, reason=reason)
+        job_services.job_fail(job_id=job_id, error=reason)
         raise
     Video.objects.filter(pk=video_id).update(status=VideoStatus.READY, error="")
     if result.get("cancelled"):
         return
     if job_services.job_finish(job_id=job_id, result=result):
         frames_extracted.send(sender=Video, video_id=video_id)
+
+
+def internal_error_reason(exc: BaseException) -> str:
+    """A sentence for the page about an unexpected failure: its kind and the OS's words, never
+    the server path the exception names."""
+    return (
+        f"Processing stopped by an internal error ({type(exc).__name__}: {reason_of(exc)}). "
+        "The worker's log has the details; try the extraction again, or ask an administrator."
+    )
+
+
+def video_delete_refusal(*, video: Video) -> Conflict | None:
+    """Why `video` cannot be deleted now, or None: frames of it are in a frozen dataset version
+    (frozen versions never change), or a job is processing it (cancel or let it finish)."""
+    held = versions_holding_video(video=video)
+    if held:
+        which = ", ".join(str(n) for n in held)
+        return Conflict(
+            f"Video {video.pk} cannot be deleted: its frames are part of frozen dataset "
+            f"version{'s' if len(held) > 1 else ''} {which}, and frozen versions never change. "
+            "Exclude its frames from future versions instead.",
+            code="video_in_version",
+            extra={"versions": held},
+        )
+    current = BackgroundJob.objects.filter(pk=video.job_id).first() if video.job_id else None
+    if current is not None and job_services.job_is_active(current):
+        return Conflict(
+            f"Video {video.pk} is being processed. Cancel its extraction in the frame browser "
+            "(or wait for it to end), then delete it.",
+            code="busy",
+        )
+    return None
+
+
+@transaction.atomic
+def video_delete(*, video: Video, by: User | None = None) -> None:
+    """Delete one video with its frames, their annotations and predictions. Audited; the files
+    go once the transaction commits. Refused (409, with the reason) as `video_delete_refusal`
+    says."""
+    locked = Video.objects.select_for_update().select_related("project", "patient").get(pk=video.pk)
+    refusal = video_delete_refusal(video=locked)
+    if refusal is not None:
+        raise refusal
+    files = media_of_videos([locked.pk])
+    detail = {
+        "patient": locked.patient.code,
+        "status": locked.status,
+        "frames": locked.frames.count(),
+        "sha256": locked.sha256,
+    }
+    audit_record(user=by, action="video.delete", obj=locked, detail=detail)
+    try:
+        with transaction.atomic():
+            locked.delete()
+    except RestrictedError as exc:  # frozen meanwhile: the database has the last word
+        raise Conflict(
+            f"Video {locked.pk} cannot be deleted: its frames are part of a frozen dataset "
+            "version, and frozen versions never change.",
+            code="video_in_version",
+        ) from exc
+    delete_after_commit(files)

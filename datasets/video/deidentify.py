@@ -14,7 +14,7 @@ from typing import Any
 
 import av
 
-from datasets.video.errors import VideoError
+from datasets.video.errors import VideoError, reason_of
 
 MP4_CODECS = {"h264", "hevc", "mpeg4", "av1"}
 HEARTBEAT_PACKETS = 2000
@@ -42,7 +42,9 @@ def remux_without_metadata(
                 packets = _copy_packets(source, in_stream, out_stream, out, on_progress)
     except (av.error.FFmpegError, ValueError) as exc:
         tmp.unlink(missing_ok=True)
-        raise VideoError(f"The video could not be rewritten without metadata ({exc}).") from exc
+        raise VideoError(
+            f"The video could not be rewritten without metadata ({reason_of(exc)})."
+        ) from exc
     if packets == 0:
         tmp.unlink(missing_ok=True)
         raise VideoError("The video stream holds no packets.")

@@ -21,7 +21,7 @@ from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
 from datasets.video import quality
-from datasets.video.errors import VideoError
+from datasets.video.errors import VideoError, reason_of
 
 SEEK_GAP_S = 2.0  # seek only when the next sample is at least this far ahead
 # Frames ahead of the next sample beyond which non-reference frames are not even decoded.
@@ -105,7 +105,7 @@ def iter_frames(
     try:
         container = av.open(str(path))
     except av.error.FFmpegError as exc:
-        raise VideoError(f"The stored video cannot be opened ({exc}).") from exc
+        raise VideoError(f"The stored video cannot be opened ({reason_of(exc)}).") from exc
     with container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"

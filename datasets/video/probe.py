@@ -16,7 +16,7 @@ from av.container import InputContainer
 from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
-from datasets.video.errors import VideoError
+from datasets.video.errors import VideoError, reason_of
 
 MAX_SIDE = 8192  # beyond 8K a "resolution" is a broken header, not a microscope
 MAX_PIXELS = 8192 * 4352
@@ -46,7 +46,7 @@ def probe(path: Path) -> ProbeResult:
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except (av.error.InvalidDataError, av.error.FFmpegError, UnicodeDecodeError) as exc:
-        raise VideoError(f"Not a readable video file ({_short(exc)}).") from exc
+        raise VideoError(f"Not a readable video file ({reason_of(exc)}).") from exc
     with container:
         if not container.streams.video:
             kinds: list[str] = sorted({s.type for s in container.streams}) or ["no streams"]
@@ -71,11 +71,6 @@ def probe(path: Path) -> ProbeResult:
         )
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).split(":")[-1].strip() or exc.__class__.__name__
-    return text[:200]
-
-
 def _check_geometry(width: int, height: int) -> None:
     if width <= 0 or height <= 0:
         raise VideoError(f"The video claims a size of {width}x{height} pixels.")
@@ -89,7 +84,7 @@ def _first_frame(container: InputContainer, stream: VideoStream) -> VideoFrame:
             container.seek(0)
             return frame
     except (av.error.FFmpegError, EOFError) as exc:
-        raise VideoError(f"The video stream does not decode ({_short(exc)}).") from exc
+        raise VideoError(f"The video stream does not decode ({reason_of(exc)}).") from exc
     raise VideoError("The video stream has no decodable frame (is the file truncated?).")
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from datasets.video.deidentify import remux_without_metadata
-from datasets.video.errors import VideoError
+from datasets.video.errors import VideoError, without_paths
 from datasets.video.extract import ExtractOptions, exclusions, expected_count, iter_frames
 from datasets.video.probe import probe
 from tests.videos import IDENTIFYING, make_audio_only, make_video
@@ -112,6 +112,25 @@ def test_bad_files_are_refused_with_a_reason(tmp_path: Path, maker, reason: str)
         probe(path)
     assert reason.lower() in str(err.value).lower()
     assert len(str(err.value)) < 300
+    assert str(tmp_path) not in str(err.value)  # never where the file lies on the server
+    assert path.name not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "Invalid data found when processing input: '/srv/media/incoming/9f'",
+            "Invalid data found when processing input: the file",
+        ),
+        ('No space left on device: "/var/lib/a b/c.part"', "No space left on device: the file"),
+        ("cannot open /tmp/x/y.mp4 now", "cannot open the file now"),
+        ("cannot open C:\\media\\x.mp4", "cannot open the file"),
+        ("25/1 fps, ratio 1/2/3, see frames 3/4", "25/1 fps, ratio 1/2/3, see frames 3/4"),
+    ],
+)
+def test_error_texts_lose_their_server_paths(text: str, shown: str) -> None:
+    assert without_paths(text) == shown
 
 
 def test_stored_copy_has_no_identifying_metadata_and_no_audio(tmp_path: Path) -> None:

@@ -55,6 +55,7 @@ ANNOTATOR = {
     ("put", "/api/v1/frames/{frame_id}/annotation/"),
     ("patch", "/api/v1/frames/{frame_id}/annotation/"),
     ("post", "/api/v1/frames/{frame_id}/annotation/review/"),
+    ("post", "/api/v1/frames/{frame_id}/annotation/reopen/"),
     ("post", "/api/v1/frames/{frame_id}/geometry/"),
     ("post", "/api/v1/frames/{frame_id}/propose/"),
     ("post", "/api/v1/label-classes/"),
@@ -71,6 +72,10 @@ EXERCISED = {
     ("post", "/api/v1/projects/{slug}/imports/"),
     ("post", "/api/v1/uploads/"),
     ("post", "/api/v1/uploads/{upload_id}/complete/"),
+    # Merging moves videos (so frames) from one patient to another; deleting a video takes
+    # frames away from a patient. Both are exercised below.
+    ("post", "/api/v1/patients/{id}/merge/"),
+    ("delete", "/api/v1/videos/{id}/"),
 }
 
 
@@ -97,6 +102,11 @@ def invariant_holds() -> None:
         for code, split in version.items.values_list("patient_code", "split"):
             assert seen.setdefault(code, split) == split, f"{code} in two splits"
         assert seen == {c: s for c, s in version.patients.items() if c in seen}
+        # After merges the frames of one version may belong to another patient today: that
+        # patient too is in one split of the version.
+        now: dict[int, str] = {}
+        for pid, split in version.items.values_list("frame__video__patient_id", "split"):
+            assert now.setdefault(pid, split) == split, f"patient {pid} in two splits of {version}"
 
 
 @pytest.mark.usefixtures("splits")
@@ -213,3 +223,42 @@ def test_a_split_is_never_stored_outside_the_patient() -> None:
     for model in (Frame, Video):
         assert "split" not in {f.name for f in model._meta.get_fields()}
     assert "split" in {f.name for f in Patient._meta.get_fields()}
+
+
+def test_merge_and_video_deletion_keep_each_patient_in_one_split(
+    roles_world: RolesWorld, splits: SplitPatients
+) -> None:
+    dm = roles_world.client("data_manager")
+    train, val, test = (splits.patients[s] for s in ("train", "val", "test"))
+    late, _ = add_patient(roles_world.project, "val", 2)
+    v1 = dm.post("/api/v1/projects/alpha/versions/", {"override_reason": "test"}, format="json")
+    assert v1.status_code == 201, v1.json()
+    # Version 1 holds train, val and test apart: no two of them may become one patient.
+    for source, into in ((train, val), (val, test), (test, train), (late, train)):
+        r = dm.post(f"/api/v1/patients/{source.pk}/merge/", {"into": into.pk}, format="json")
+        assert r.status_code == 409, r.json()
+        assert r.json()["code"] == "merge_splits_frozen"
+        invariant_holds()
+    # The same split in version 1: allowed; the emptied patient stays (version 1 names it).
+    r = dm.post(f"/api/v1/patients/{late.pk}/merge/", {"into": val.pk}, format="json")
+    assert r.status_code == 200, r.json()
+    assert r.json()["merged"]["removed"] is False
+    invariant_holds()
+    # A patient no version holds joins any split; its frames take the new split live.
+    fresh, fresh_frames = add_patient(roles_world.project, "train", 2)
+    r = dm.post(f"/api/v1/patients/{fresh.pk}/merge/", {"into": test.pk}, format="json")
+    assert r.status_code == 200, r.json()
+    assert r.json()["merged"]["removed"] is True
+    assert {
+        f.video.patient.split for f in Frame.objects.filter(pk__in=[f.pk for f in fresh_frames])
+    } == {"test"}
+    invariant_holds()
+    v2 = dm.post("/api/v1/projects/alpha/versions/", {"override_reason": "test"}, format="json")
+    assert v2.status_code == 201, v2.json()
+    invariant_holds()
+    # Deleting a video: refused while a version holds it, done when none does.
+    held = Video.objects.filter(patient=train).first()
+    assert dm.delete(f"/api/v1/videos/{held.pk}/").status_code == 409
+    loose, _ = add_patient(roles_world.project, "unassigned", 1)
+    assert dm.delete(f"/api/v1/videos/{loose.videos.get().pk}/").status_code == 204
+    invariant_holds()
