@@ -35,6 +35,11 @@ export const api = {
     const r = await request("POST", url, { json: { decision, comment }, ifMatch: version });
     return { status: r.status, data: r.data };
   },
+  async reopen(frameId, version, comment) {
+    const url = `/api/v1/frames/${frameId}/annotation/reopen/`;
+    const r = await request("POST", url, { json: { comment }, ifMatch: version });
+    return { status: r.status, data: r.data };
+  },
   predictions: (frameId) => json("GET", `/api/v1/frames/${frameId}/predictions/`),
   // FullGrad of a prediction: POST asks for it (-> {status: done, url} or {status: queued|running,
   // job}); GET reads where it stands (-> {status: none|queued|running|done|failed, url, error}).

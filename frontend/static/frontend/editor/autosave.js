@@ -6,8 +6,8 @@ import { api } from "./api.js";
 import { editSeconds } from "./timing.js";
 
 export class Autosave {
-  constructor({ model, frameId, version, activity, onState, onSaved, onConflict, delay = 700 }) {
-    Object.assign(this, { model, frameId, version, activity, onState, onSaved, onConflict, delay });
+  constructor({ model, frameId, version, activity, onState, onSaved, onConflict, onApproved, delay = 700 }) {
+    Object.assign(this, { model, frameId, version, activity, onState, onSaved, onConflict, onApproved, delay });
     this.savedRevision = model.revision;
     this.state = "saved";
     this.timer = null;
@@ -85,10 +85,23 @@ export class Autosave {
       this.onConflict(res.data.current);
       return false;
     }
+    if (res.status === 409 && res.data?.code === "approved") {
+      this.setState("error", res.data.detail);
+      this.onApproved();
+      return false;
+    }
     const problems = res.data?.problems || [];
     const detail = res.data?.detail || `HTTP ${res.status}`;
     this.setState("error", problems.length ? problems.join("; ") : detail);
     return false;
+  }
+
+  // The model was loaded with the server's version `version` (nothing unsaved).
+  reset(version, revision) {
+    clearTimeout(this.timer);
+    this.version = version;
+    this.savedRevision = revision;
+    this.setState("saved");
   }
 
   // Conflict resolution: keep the server's version (undoably), or save mine over it.

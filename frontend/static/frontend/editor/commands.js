@@ -4,10 +4,11 @@
 // by main.js once they exist (they need these commands themselves), and `modelLayer` (the
 // heatmap overlays, model-layer.js).
 
+import { errorSentence } from "../http.js";
 import { api } from "./api.js";
 import { fromApiShapes, nearestByTime, parseTimestamp, simplify } from "./geometry.js";
 import { neighbourFrame, visibleFrames } from "./navigation.js";
-import { replacedText } from "./panel.js";
+import { editMode, replacedText } from "./panel.js";
 
 export class Commands {
   constructor({ cfg, model, view, panel }) {
@@ -28,6 +29,62 @@ export class Commands {
 
   message(text) {
     this.panel.toast(text);
+  }
+
+  // The frame's annotation as the server has it now (loaded, saved, reviewed, reopened): the
+  // panel shows it, and it decides whether this caller may edit the frame.
+  showAnnotation(a) {
+    this.annotation = a;
+    this.panel.showAnnotation(a);
+    this.mode = editMode(a, this.cfg);
+    this.controller.readOnly = !this.mode.editable;
+    if (!this.mode.editable) {
+      this.controller.cancelDraft();
+      if (this.controller.tool !== "select") this.controller.setTool("select");
+    }
+    this.panel.showEditMode(this.mode);
+  }
+
+  // An edit was tried on a frame this caller may not edit now.
+  readOnly() {
+    this.panel.toast(this.mode.banner);
+    this.panel.flashBanner();
+  }
+
+  // Reopen (data managers, approved frames): asked in a dialog first, then audited server-side.
+  askReopen() {
+    this.panel.openReopen();
+  }
+
+  async reopen() {
+    const { autosave, panel } = this;
+    panel.closeReopen();
+    const r = await api.reopen(this.cfg.frameId, autosave.version, panel.reopenComment);
+    if (r.status === 200) {
+      autosave.version = r.data.version;
+      this.showAnnotation(r.data);
+      return panel.toast("Reopened: edit it, then approve it (or reject it with a comment).");
+    }
+    panel.toast(errorSentence(r.data, r.status));
+    if (r.status === 412 && r.data?.current) this.reload(r.data.current);
+  }
+
+  // Someone else's newer version replaces what is shown (nothing of mine is unsaved).
+  reload(current) {
+    this.model.load(current.shapes || [], {
+      source: current.source,
+      predictionId: current.prediction,
+      notVisible: current.not_visible,
+    });
+    this.autosave.reset(current.version, this.model.revision);
+    this.showAnnotation(current);
+  }
+
+  // The save was refused because the annotation is approved (someone approved it meanwhile).
+  async refusedAsApproved() {
+    const current = await api.annotation(this.cfg.frameId).catch(() => null);
+    if (current) this.reload(current);
+    this.panel.toast("Not saved: this frame was approved meanwhile, so it shows the approved version now.");
   }
 
   escape() {
@@ -99,8 +156,13 @@ export class Commands {
     this.panel.toast(replacedText(name, shapes.length, this.model.vertexCount()));
   }
 
+  // X: mark "nerve not visible" (removes the shapes; undoable), or X again: not marked.
   notVisible() {
-    this.model.replaceAll("nerve not visible", [], { source: "manual", predictionId: null, notVisible: true });
+    const flag = !this.model.isNotVisible();
+    const removed = this.model.polygons.length;
+    this.model.setNotVisible(flag);
+    if (flag && removed) this.panel.toast(`Nerve not visible: ${removed} shape(s) removed (Ctrl+Z undoes).`);
+    else this.panel.toast(flag ? "Marked: nerve not visible." : "No longer marked 'not visible'.");
     this.autosave.flush();
   }
 
@@ -158,9 +220,9 @@ export class Commands {
     const { autosave, panel } = this;
     if (!(await autosave.flush())) return panel.toast("Save or resolve your edits before reviewing.");
     const r = await api.review(this.cfg.frameId, autosave.version, decision, panel.reviewComment);
-    if (r.status !== 200) return panel.toast(r.data?.detail || `HTTP ${r.status}`);
+    if (r.status !== 200) return panel.toast(errorSentence(r.data, r.status));
     autosave.version = r.data.version;
-    panel.showAnnotation(r.data);
+    this.showAnnotation(r.data);
     panel.toast(decision === "approve" ? "Approved." : "Rejected; the annotator sees it first in their queue.");
   }
 

@@ -2,11 +2,24 @@
 // edge, move polygon), polygon (clicks or freehand), hole, brush, eraser. No fetch() here: what
 // needs the server goes through `actions` (commands.js).
 
-import { clampPoint, dist2, nearestEdge, nearestVertex, pointInPolygon, screenToImage, simplify } from "./geometry.js";
+import {
+  clampPoint,
+  dedupeRing,
+  dist2,
+  nearestEdge,
+  nearestVertex,
+  pointInPolygon,
+  screenToImage,
+  simplify,
+} from "./geometry.js";
 
 const HIT_PX = 7; // hit tolerance in screen pixels
 const FREEHAND_PX = 5; // drag further than this after the first point: freehand
+const DOUBLE_CLICK_MS = 500; // a second press this soon and this near (px) closes the polygon
+const DOUBLE_CLICK_PX = 6;
+export const TOO_FEW_VERTICES = "Not drawn: a ring needs at least 3 distinct vertices";
 const READ_ONLY_KEYS = new Set(["f", "1", "+", "-", "a", "d", "arrowleft", "arrowright", "q", "?", " ", "escape"]);
+const EDIT_KEYS = new Set(["delete", "backspace", "enter"]);
 const KEY_TOOLS = { v: "select", n: "polygon", h: "hole", b: "brush", e: "eraser" };
 const zoomAtCentre = (c, factor) => c.view.zoomAt(factor, c.stage.clientWidth / 2, c.stage.clientHeight / 2);
 // Keys without modifiers -> what they do to the controller `c`.
@@ -46,7 +59,7 @@ export class Controller {
     stage.addEventListener("pointerdown", (e) => this.down(e));
     stage.addEventListener("pointermove", (e) => this.move(e));
     stage.addEventListener("pointerup", (e) => this.up(e));
-    stage.addEventListener("dblclick", (e) => e.preventDefault());
+    stage.addEventListener("dblclick", (e) => this.doubleClick(e));
     stage.addEventListener("contextmenu", (e) => e.preventDefault());
     stage.addEventListener("wheel", (e) => this.wheel(e), { passive: false });
     window.addEventListener("keydown", (e) => this.key(e));
@@ -78,6 +91,13 @@ export class Controller {
     };
   }
 
+  cancelDraft() {
+    this.draft = [];
+    this.brushPoints = null;
+    this.drag = null;
+    this.view.requestRender();
+  }
+
   setTool(tool) {
     this.tool = tool;
     this.draft = [];
@@ -97,7 +117,7 @@ export class Controller {
   }
 
   down(e) {
-    if (!this.enabled) return;
+    if (!this.enabled || e.target.closest("[data-own-pointer]")) return; // banner, minimap
     this.stage.focus();
     this.stage.setPointerCapture(e.pointerId);
     const { screen, image } = this.point(e);
@@ -107,6 +127,7 @@ export class Controller {
     }
     if (e.button !== 0) return;
     if (this.readOnly) {
+      if (this.tool !== "select") this.actions.readOnly();
       this.drag = { kind: "pan", last: screen };
       return;
     }
@@ -151,15 +172,30 @@ export class Controller {
     this.drag = { kind: "pan", last: screen };
   }
 
+  // A click adds a vertex; the second press of a double-click closes the polygon instead
+  // (pointer events carry no click count, so the controller times the presses itself).
   draftDown(e, screen, image) {
-    if (e.detail >= 2 && this.draft.length >= 3) return this.finishDraft(false);
-    if (e.detail >= 2) return;
+    const last = this.lastPress;
+    this.lastPress = { at: e.timeStamp, screen };
+    if (last && this.draft.length && e.timeStamp - last.at < DOUBLE_CLICK_MS) {
+      if (dist2(screen, last.screen) <= DOUBLE_CLICK_PX ** 2) {
+        this.lastPress = null;
+        return this.finishDraft(false);
+      }
+    }
     this.draft.push(image);
     this.drag = { kind: "draft", start: screen, freehand: false, lastScreen: screen };
     this.view.requestRender();
   }
 
+  // The browser's own double-click: closes a draft the presses did not (a slow double-click).
+  doubleClick(e) {
+    e.preventDefault();
+    if ((this.tool === "polygon" || this.tool === "hole") && this.draft.length) this.finishDraft(false);
+  }
+
   move(e) {
+    if (!this.drag && e.target.closest("[data-own-pointer]")) return;
     const { screen, image } = this.point(e);
     this.cursor = image;
     const d = this.drag;
@@ -203,10 +239,11 @@ export class Controller {
   }
 
   finishDraft(freehand) {
-    let ring = this.draft;
+    let ring = dedupeRing(this.draft);
     this.draft = [];
+    this.view.requestRender();
     if (freehand) ring = simplify(ring, 1.5 / this.view.viewport.scale);
-    if (ring.length < 3) return this.view.requestRender();
+    if (ring.length < 3) return this.actions.message(`${TOO_FEW_VERTICES} (this one has ${ring.length}).`);
     const m = this.model;
     if (this.tool === "hole") {
       const sel = m.polygon(m.selected);
@@ -238,7 +275,11 @@ export class Controller {
     if (!this.enabled) return;
     const k = e.key.toLowerCase();
     const ctrl = e.ctrlKey || e.metaKey;
-    if (this.readOnly && (ctrl || !READ_ONLY_KEYS.has(k))) return;
+    if (this.readOnly && (ctrl || !READ_ONLY_KEYS.has(k))) {
+      const edits = ctrl ? k === "z" || k === "y" : KEY_TOOLS[k] || SHORTCUTS[k] || EDIT_KEYS.has(k);
+      if (edits) this.actions.readOnly(); // says why nothing happens
+      return;
+    }
     if (ctrl) return this.ctrlKey(e, k);
     if (e.altKey || this.editKey(e)) return;
     if (KEY_TOOLS[k]) return this.setTool(KEY_TOOLS[k]);
@@ -265,7 +306,7 @@ export class Controller {
     if (e.key === " ") {
       this.spaceDown = true;
       e.preventDefault();
-    } else if (e.key === "Enter" && this.draft.length >= 3) {
+    } else if (e.key === "Enter" && this.draft.length) {
       this.finishDraft(false);
     } else if (e.key === "Escape") {
       this.draft = [];

@@ -138,11 +138,24 @@ export function fromApiShapes(shapes, nextId) {
   return out;
 }
 
+// A ring without consecutive repeated vertices (nor a last vertex repeating the first), compared
+// at the API's precision (0.01 px): what a double-click or a rounding would otherwise store.
+export function dedupeRing(ring) {
+  const out = [];
+  for (const p of ring) {
+    const q = [round2(p[0]), round2(p[1])];
+    const last = out[out.length - 1];
+    if (!last || last[0] !== q[0] || last[1] !== q[1]) out.push(q);
+  }
+  while (out.length > 1 && out[0][0] === out[out.length - 1][0] && out[0][1] === out[out.length - 1][1]) out.pop();
+  return out;
+}
+
 export function toApiShapes(polygons, labelOrder) {
   const byLabel = new Map();
   for (const poly of polygons) {
     if (!byLabel.has(poly.label)) byLabel.set(poly.label, []);
-    byLabel.get(poly.label).push(poly.rings.map((r) => r.map((p) => [round2(p[0]), round2(p[1])])));
+    byLabel.get(poly.label).push(poly.rings.map(dedupeRing));
   }
   const order = labelOrder?.length ? labelOrder : [...byLabel.keys()];
   const extra = [...byLabel.keys()].filter((l) => !order.includes(l));

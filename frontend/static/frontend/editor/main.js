@@ -69,7 +69,6 @@ function assemble({ model, img, labels, annotation }) {
     height: cfg.height,
     getScene: () => controller.scene(),
   });
-  panel.showPermissions();
   const commands = new Commands({ cfg, model, view, panel });
   const activity = trackActivity();
   const autosave = new Autosave({
@@ -78,8 +77,9 @@ function assemble({ model, img, labels, annotation }) {
     version: annotation.version,
     activity,
     onState: (state, message) => panel.saveState(state, message),
-    onSaved: (a) => panel.showAnnotation(a),
+    onSaved: (a) => commands.showAnnotation(a),
     onConflict: (current) => commands.conflict(current),
+    onApproved: () => commands.refusedAsApproved(),
   });
   controller = new Controller({
     stage,
@@ -89,7 +89,6 @@ function assemble({ model, img, labels, annotation }) {
     currentLabel: () => panel.label,
     colorOf: (label) => colors.get(label) || DEFAULT_COLOR,
   });
-  controller.readOnly = !cfg.canAnnotate;
   const modelLayer = new ModelLayer({ api, view, panel });
   Object.assign(commands, { autosave, controller, modelLayer });
   wirePanel({ commands, model, view, controller, panel });
@@ -115,9 +114,9 @@ function start(editor, annotation) {
   model.onChange((kind) => {
     view.requestRender();
     panel.showHistory(model);
-    if (kind !== "live" && kind !== "select" && cfg.canAnnotate) autosave.changed();
+    if (kind !== "live" && kind !== "select" && kind !== "load" && cfg.canAnnotate) autosave.changed();
   });
-  panel.showAnnotation(annotation);
+  commands.showAnnotation(annotation);
   panel.showHistory(model);
   view.requestRender();
   window.addEventListener("beforeunload", (e) => {

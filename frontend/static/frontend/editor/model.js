@@ -2,7 +2,7 @@
 // Every change goes through `change()` (one undo step) or `begin()`/`end()` (a drag: many live
 // updates, one undo step). No DOM here.
 
-import { fromApiShapes, toApiShapes } from "./geometry.js";
+import { dedupeRing, fromApiShapes, toApiShapes } from "./geometry.js";
 
 const UNDO_LIMIT = 200;
 
@@ -109,6 +109,7 @@ export class EditorModel {
   }
 
   _pushUndo(name, before) {
+    if (this.polygons.length) this.notVisible = false; // drawing says the nerve is visible
     this.undoStack.push({ name, snap: before });
     if (this.undoStack.length > UNDO_LIMIT) this.undoStack.shift();
     this.redoStack = [];
@@ -163,9 +164,11 @@ export class EditorModel {
 
   // --- operations (each one undo step) ---------------------------------------------------------
 
+  // A ring of under 3 distinct vertices is not added (null / false): the caller says why.
   addPolygon(label, ring) {
-    if (ring.length < 3) return null;
-    const poly = { id: this.nextId(), label, rings: [ring.map((p) => [p[0], p[1]])] };
+    const outer = dedupeRing(ring);
+    if (outer.length < 3) return null;
+    const poly = { id: this.nextId(), label, rings: [outer] };
     this.change("add polygon", () => {
       this.polygons.push(poly);
       this.selected = poly.id;
@@ -176,9 +179,10 @@ export class EditorModel {
 
   addHole(id, ring) {
     const poly = this.polygon(id);
-    if (!poly || ring.length < 3) return false;
+    const hole = dedupeRing(ring);
+    if (!poly || hole.length < 3) return false;
     return this.change("add hole", () => {
-      poly.rings.push(ring.map((p) => [p[0], p[1]]));
+      poly.rings.push(hole);
     });
   }
 
@@ -217,6 +221,21 @@ export class EditorModel {
         }
       }
       this.selectedVertex = null;
+    });
+  }
+
+  // "Nerve not visible" on (its shapes are removed) or off again; one undo step.
+  setNotVisible(flag) {
+    if (flag === this.isNotVisible()) return false;
+    return this.change(flag ? "nerve not visible" : "nerve visible again", () => {
+      this.notVisible = flag;
+      if (flag) {
+        this.polygons = [];
+        this.source = "manual";
+        this.predictionId = null;
+        this.selected = null;
+        this.selectedVertex = null;
+      }
     });
   }
 

@@ -70,6 +70,9 @@ function wireActions(commands, panel) {
   onClick("ed-repair", () => commands.repair());
   onClick("ed-approve", () => commands.review("approve"));
   onClick("ed-reject", () => commands.review("reject"));
+  onClick("ed-reopen", () => commands.askReopen());
+  onClick("ed-reopen-confirm", () => commands.reopen());
+  onClick("ed-reopen-cancel", () => panel.closeReopen());
   onClick("ed-take-theirs", () => commands.takeTheirs());
   onClick("ed-overwrite", () => commands.overwrite());
 }

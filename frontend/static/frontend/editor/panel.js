@@ -34,6 +34,26 @@ export function reviewCommentText(a) {
   return `${a.status === "rejected" ? "Rejected" : "Review"} by ${a.reviewed_by}: ${a.review_comment}`;
 }
 
+// What the caller may do to this frame now: edit it, or look at it with a banner saying why
+// not (and, for a data manager on an approved frame, the Reopen button).
+export function editMode(a, { canAnnotate, canReview }) {
+  if (!canAnnotate) return { editable: false, reopen: false, banner: "Read-only: your role does not annotate frames." };
+  if (a?.status !== "approved") return { editable: true, reopen: false, banner: "" };
+  const by = a.reviewed_by ? ` by ${a.reviewed_by}` : "";
+  if (canReview) {
+    return {
+      editable: false,
+      reopen: true,
+      banner: `Approved${by}. To change it, reopen it first: it then awaits review again.`,
+    };
+  }
+  return {
+    editable: false,
+    reopen: false,
+    banner: `Approved${by}: this frame is read-only. A data manager can reopen it if it needs changes.`,
+  };
+}
+
 // Which model predicted the shapes and how sure it was, e.g.
 // "Model 3 · Improved U-Net (lite) — confidence 0.82, uncertainty 0.14".
 export function predictionText(p) {
@@ -84,8 +104,43 @@ export class PanelView {
     }
   }
 
-  showPermissions() {
-    for (const el of document.querySelectorAll("[data-annotate]")) el.hidden = !this.canAnnotate;
+  // The banner over the frame, the Reopen button, and the editing tools shown or hidden.
+  showEditMode(mode) {
+    for (const el of document.querySelectorAll("[data-annotate]")) el.hidden = !mode.editable;
+    const banner = $("ed-banner");
+    banner.hidden = !mode.banner;
+    $("ed-banner-text").textContent = mode.banner;
+    $("ed-reopen").hidden = !mode.reopen;
+  }
+
+  // Draws the eye to the banner (an edit was tried on a read-only frame).
+  flashBanner() {
+    const banner = $("ed-banner");
+    banner.classList.remove("flash");
+    void banner.offsetWidth; // restart the animation
+    banner.classList.add("flash");
+  }
+
+  openReopen() {
+    $("ed-reopen-comment").value = "";
+    $("ed-reopen-dialog").showModal();
+  }
+
+  closeReopen() {
+    $("ed-reopen-dialog").close();
+  }
+
+  get reopenComment() {
+    return $("ed-reopen-comment").value;
+  }
+
+  // The "Not visible" button shows the explicit state (pressed) and the stage says it too.
+  showNotVisible(flag) {
+    const button = $("ed-not-visible");
+    button.setAttribute("aria-pressed", String(flag));
+    button.textContent = flag ? "Not visible ✓" : "Not visible";
+    button.title = flag ? "Marked: nerve not visible. X again: not marked" : "Nerve not visible (X)";
+    $("ed-nv-badge").hidden = !flag;
   }
 
   get label() {
@@ -150,6 +205,7 @@ export class PanelView {
     $("ed-undo").disabled = !model.canUndo;
     $("ed-redo").disabled = !model.canRedo;
     $("ed-vertices").textContent = String(model.vertexCount());
+    this.showNotVisible(model.isNotVisible());
   }
 
   showTool(tool) {

@@ -22,6 +22,7 @@ export class View {
     this.heatOpacity = 0.6;
     this.frameTimes = []; // ms per render, read by the browser test
     this._queued = false;
+    this.autoFit = true;
     new ResizeObserver(() => this.resize()).observe(stage);
     this.resize();
   }
@@ -33,12 +34,9 @@ export class View {
     this.canvas.height = Math.max(1, Math.round(h * dpr));
     this.canvas.style.width = `${w}px`;
     this.canvas.style.height = `${h}px`;
-    if (!this._fitted && w > 0) {
-      this._fitted = true;
-      this.fit();
-    } else {
-      this.requestRender();
-    }
+    // Until the user zooms or pans, the image stays fitted (and centred) as the stage resizes.
+    if (this.autoFit && w > 0) this.fit();
+    else this.requestRender();
   }
 
   setView(v) {
@@ -50,6 +48,7 @@ export class View {
 
   fit() {
     this.setView(fitView(this.width, this.height, this.stage.clientWidth, this.stage.clientHeight));
+    this.autoFit = true;
   }
 
   actualSize() {
@@ -58,10 +57,12 @@ export class View {
 
   zoomAt(factor, sx, sy) {
     this.setView(zoomAround(this.viewport, factor, sx, sy));
+    this.autoFit = false;
   }
 
   panBy(dx, dy) {
     this.setView({ ...this.viewport, x: this.viewport.x + dx, y: this.viewport.y + dy });
+    this.autoFit = false;
   }
 
   setHeatmap(canvas, kind = "none") {

@@ -106,3 +106,28 @@ test("ringArea and bbox", () => {
   assert.deepEqual(g.bbox(square), [0, 0, 10, 10]);
   assert.deepEqual(g.clampPoint([-1, 12], 10, 10), [0, 10]);
 });
+
+test("dedupeRing drops repeated neighbours and a closing repeat, at 0.01 px", () => {
+  assert.deepEqual(
+    g.dedupeRing([
+      [1, 1],
+      [1.001, 1],
+      [5, 1],
+      [5, 5],
+      [1, 1],
+    ]),
+    [
+      [1, 1],
+      [5, 1],
+      [5, 5],
+    ],
+  );
+  assert.deepEqual(
+    g.dedupeRing([
+      [2, 2],
+      [2, 2],
+      [2, 2],
+    ]),
+    [[2, 2]],
+  );
+});

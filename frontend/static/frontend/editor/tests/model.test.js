@@ -144,3 +144,51 @@ test("'not visible' is explicit: only its command sets it, drawing or deleting n
   m.load([], { notVisible: true });
   assert.equal(m.isNotVisible(), true);
 });
+
+test("'not visible' is cleared by drawing, so deleting the drawing later leaves the frame empty", () => {
+  const m = model();
+  m.load([], { notVisible: true });
+  const id = m.addPolygon("facial_nerve", tri);
+  assert.equal(m.notVisible, false);
+  m.deletePolygon(id);
+  assert.equal(m.isNotVisible(), false);
+  m.undo();
+  m.undo();
+  assert.equal(m.isNotVisible(), true); // undo brings the explicit state back
+});
+
+test("setNotVisible removes the shapes in one undo step, and toggles back", () => {
+  const m = model();
+  m.addPolygon("facial_nerve", tri);
+  assert.equal(m.setNotVisible(true), true);
+  assert.deepEqual([m.polygons.length, m.isNotVisible()], [0, true]);
+  assert.equal(m.setNotVisible(true), false); // already
+  m.setNotVisible(false);
+  assert.equal(m.isNotVisible(), false);
+  m.undo();
+  m.undo();
+  assert.deepEqual([m.polygons.length, m.isNotVisible()], [1, false]);
+});
+
+test("no consecutive duplicate vertices are ever kept: a double-click's repeated point is dropped", () => {
+  const m = model();
+  const id = m.addPolygon("facial_nerve", [
+    [0, 0],
+    [10, 0],
+    [10.001, 0.004],
+    [5, 8],
+    [5, 8],
+    [0, 0],
+  ]);
+  assert.deepEqual(m.polygon(id).rings[0], tri);
+  assert.equal(
+    m.addPolygon("facial_nerve", [
+      [1, 1],
+      [9, 9],
+      [9, 9],
+    ]),
+    null,
+  );
+  m.polygon(id).rings[0].push([5, 8]); // as a drag onto the neighbour could leave it
+  assert.deepEqual(m.toShapes()[0].polygons[0][0], tri);
+});
