@@ -1,4 +1,5 @@
-"""Run the web server and a Celery worker (queues cpu and gpu) together; Ctrl-C stops both."""
+"""Run the web server and a Celery worker (queues cpu and gpu) together; Ctrl-C or SIGTERM
+(`kill`, systemd, docker stop) stops both."""
 
 from __future__ import annotations
 
@@ -7,9 +8,18 @@ import signal
 import subprocess
 import sys
 import time
+from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+
+
+class Stop(Exception):
+    """SIGTERM or SIGHUP arrived: leave the wait loop and stop the children."""
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise Stop(signal.Signals(signum).name)
 
 
 class Command(BaseCommand):
@@ -65,18 +75,23 @@ class Command(BaseCommand):
         # a busy 2-core machine train several times slower than one).
         threads = max(1, (os.cpu_count() or 1) // concurrency)
         worker_env = {"NERVEMARK_TORCH_THREADS": str(threads), **env}
-        procs = [
-            subprocess.Popen(worker, env=worker_env),  # noqa: S603
-            subprocess.Popen(web, env=env),  # noqa: S603
-        ]
-        self.stdout.write(self.style.SUCCESS(f"\nNerveMark is running at http://{addr}/"))
-        self.stdout.write("Press Ctrl-C to stop the web server and the worker.\n")
+        # Only the terminal's Ctrl-C reaches the children too; SIGTERM and SIGHUP are sent to
+        # this process alone, which would die at once by default and leave both running.
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _stop)
+        procs: list[subprocess.Popen[bytes]] = []
         try:
+            procs.append(subprocess.Popen(worker, env=worker_env))  # noqa: S603
+            procs.append(subprocess.Popen(web, env=env))  # noqa: S603
+            self.stdout.write(self.style.SUCCESS(f"\nNerveMark is running at http://{addr}/"))
+            self.stdout.write("Press Ctrl-C to stop the web server and the worker.\n")
             while all(p.poll() is None for p in procs):
                 time.sleep(0.5)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Stop):
             pass
         finally:
+            for signum in (signal.SIGTERM, signal.SIGHUP):  # a second signal waits its turn
+                signal.signal(signum, signal.SIG_IGN)
             for p in procs:
                 if p.poll() is None:
                     p.send_signal(signal.SIGTERM)
