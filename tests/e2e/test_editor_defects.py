@@ -23,7 +23,7 @@ from tests.e2e.test_editor import (
     wait_until,
 )
 from tests.e2e.test_editor import login as log_in
-from tests.e2e.test_editor import studio as studio  # noqa: F401  (the fixture)
+from tests.e2e.test_editor import studio as studio  # the fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -214,6 +214,7 @@ def test_the_image_is_centred_on_first_load(page: Any, live_server: Any, studio:
                   i.top + i.height / 2 - (s.top + s.height / 2)];
         }"""
     )
-    assert abs(offset[0]) <= 1 and abs(offset[1]) <= 1, offset
+    assert abs(offset[0]) <= 1, offset
+    assert abs(offset[1]) <= 1, offset
     assert page.evaluate("document.scrollingElement.scrollHeight <= window.innerHeight")
     shot(page, "centred")
