@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from annotator.geometry import DEFAULT_LABEL_VALUES
+from annotator.geometry import DEFAULT_LABEL_VALUES, vertex_count
 from annotator.models import (
     Annotation,
     AnnotationRevision,
@@ -258,13 +258,37 @@ def queue_summary(*, project: Project, user: User) -> dict[str, Any]:
     }
 
 
+def _queue_row(a: Annotation) -> dict[str, Any]:
+    """One line of the queue page's tables: what a reviewer or annotator reads at a glance."""
+    return {
+        "frame_id": a.frame_id,
+        "frame_index": a.frame.index,
+        "patient_code": a.frame.video.patient.code,
+        "annotator": a.annotator.get_username() if a.annotator else "",
+        "reviewer": a.reviewed_by.get_username() if a.reviewed_by else "",
+        "comment": a.review_comment,
+        "not_visible": a.not_visible,
+        "polygons": sum(len(s.get("polygons", [])) for s in a.shapes),
+        "vertices": vertex_count(a.shapes),
+        "updated_at": a.updated_at,
+    }
+
+
 def queue_page_lists(*, user: User, project: Project, reviewer: bool) -> dict[str, Any]:
     """The queue page's tables: my rejected annotations (oldest review first) and, for
-    reviewers, what awaits review."""
-    rejected = annotations_for_user(
-        user=user, project_slug=project.slug, status=AnnotationStatus.REJECTED, annotator=user
-    ).order_by("reviewed_at")[:50]
+    reviewers, what awaits review (oldest first), each row with its patient's code and its
+    vertex count."""
+    rejected = (
+        annotations_for_user(
+            user=user, project_slug=project.slug, status=AnnotationStatus.REJECTED, annotator=user
+        )
+        .select_related("frame__video__patient")
+        .order_by("reviewed_at")[:50]
+    )
     submitted = annotations_for_user(
         user=user, project_slug=project.slug, status=AnnotationStatus.SUBMITTED
-    )
-    return {"rejected": rejected, "submitted": submitted[:100] if reviewer else []}
+    ).select_related("frame__video__patient")
+    return {
+        "rejected": [_queue_row(a) for a in rejected],
+        "submitted": [_queue_row(a) for a in submitted[:100]] if reviewer else [],
+    }

@@ -65,11 +65,46 @@ def test_editor_escapes_the_project_name_and_leaves_label_names_to_the_api(
     r = roles_world.page_client("annotator").get(f"/frames/{roles_world.frames[0].pk}/edit/")
     assert r.status_code == 200
     html = r.content.decode()
-    # The breadcrumb links back to the project's queue under the escaped name.
-    assert '<a href="/projects/alpha/queue/">&lt;img src=x onerror=alert(1)&gt;</a>' in html
+    # The breadcrumb links back to the project under the escaped name, and to its queue.
+    escaped = "&lt;img src=x onerror=alert(1)&gt;"
+    assert f'<a href="/projects/alpha/" title="{escaped}">{escaped}</a>' in html
+    assert '<a href="/projects/alpha/queue/">queue</a>' in html
     assert "<img src=x" not in html
     assert re.search(r'<select id="ed-label"[^>]*></select>', html)
     assert "artery" not in html
     labels = roles_world.client("annotator").get("/api/v1/label-classes/?project=alpha")
     assert labels.status_code == 200
     assert [x["name"] for x in labels.data] == [f"{evil} artery"]  # verbatim, as data
+
+
+def test_queue_page_names_patients_counts_vertices_and_cuts_long_comments(
+    roles_world: RolesWorld,
+) -> None:
+    """A link back to the project, the patient code (not the video id), the vertex count (not
+    "1 label(s)"), and a long review comment cut at 140 characters with "more"."""
+    reviewed, waiting = roles_world.frames[0], roles_world.frames[1]
+    ann = roles_world.client("annotator")
+    two = square(1, 1, 5) + square(20, 20, 6)
+    two = [{"label": "facial_nerve", "polygons": two[0]["polygons"] + two[1]["polygons"]}]
+    put(ann, reviewed.pk, {"shapes": square(1, 1, 5), "status": "submitted"}, 0)
+    put(ann, waiting.pk, {"shapes": two, "status": "submitted"}, 0)
+    long = "The nerve continues under the bone. " * 8
+    roles_world.client("data_manager").post(
+        f"/api/v1/frames/{reviewed.pk}/annotation/review/",
+        {"decision": "reject", "comment": long},
+        HTTP_IF_MATCH='"1"',
+    )
+    code = roles_world.patient.code
+    mine = roles_world.page_client("annotator").get("/projects/alpha/queue/").content.decode()
+    assert '<a href="/projects/alpha/" data-testid="project-link">' in mine
+    rejected = mine[mine.index('data-testid="rejected"') :]
+    assert f'<td class="mono">{code}</td>' in rejected
+    assert f"<td>{roles_world.video.pk}</td>" not in rejected
+    assert '<details class="more" data-testid="more">' in rejected
+    assert long[:100] in rejected
+    assert long.strip() in rejected  # whole, behind "more"
+    review = roles_world.page_client("data_manager").get("/projects/alpha/queue/").content.decode()
+    listed = review[review.index('data-testid="review-list"') :]
+    assert "8 vertices in 2 polygons" in listed
+    assert "label(s)" not in listed
+    assert f'<td class="mono">{code}</td>' in listed

@@ -16,6 +16,7 @@ export class Commands {
     this.autosave = null;
     this.controller = null;
     this.modelLayer = null;
+    this.objects = null; // the objects panel (objects-panel.js)
     this.frames = []; // the video's frames the editor offers (excluded ones skipped)
     this.prediction = null;
     this.theirs = null; // the server's annotation during a conflict
@@ -43,6 +44,8 @@ export class Commands {
       if (this.controller.tool !== "select") this.controller.setTool("select");
     }
     this.panel.showEditMode(this.mode);
+    this.objects.editable = this.mode.editable;
+    this.objects.render();
   }
 
   // An edit was tried on a frame this caller may not edit now.

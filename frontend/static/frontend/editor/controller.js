@@ -18,7 +18,7 @@ const FREEHAND_PX = 5; // drag further than this after the first point: freehand
 const DOUBLE_CLICK_MS = 500; // a second press this soon and this near (px) closes the polygon
 const DOUBLE_CLICK_PX = 6;
 export const TOO_FEW_VERTICES = "Not drawn: a ring needs at least 3 distinct vertices";
-const READ_ONLY_KEYS = new Set(["f", "1", "+", "-", "a", "d", "arrowleft", "arrowright", "q", "?", " ", "escape"]);
+const READ_ONLY_KEYS = new Set(["f", "1", "+", "=", "-", "a", "d", "arrowleft", "arrowright", "q", "?", " ", "escape"]);
 const EDIT_KEYS = new Set(["delete", "backspace", "enter"]);
 const KEY_TOOLS = { v: "select", n: "polygon", h: "hole", b: "brush", e: "eraser" };
 const zoomAtCentre = (c, factor) => c.view.zoomAt(factor, c.stage.clientWidth / 2, c.stage.clientHeight / 2);
@@ -27,6 +27,7 @@ const SHORTCUTS = {
   f: (c) => c.view.fit(),
   1: (c) => c.view.actualSize(),
   "+": (c) => zoomAtCentre(c, 1.25),
+  "=": (c) => zoomAtCentre(c, 1.25),
   "-": (c) => zoomAtCentre(c, 0.8),
   "[": (c) => c.actions.brushSize(-2),
   "]": (c) => c.actions.brushSize(2),
@@ -79,7 +80,8 @@ export class Controller {
           }
         : null;
     return {
-      polygons: this.model.polygons,
+      polygons: this.model.visiblePolygons(),
+      locked: this.model.locked,
       selected: this.model.selected,
       selectedVertex: this.model.selectedVertex,
       colorOf: this.colorOf,
@@ -143,7 +145,7 @@ export class Controller {
   selectDown(e, screen, image) {
     const m = this.model;
     const sel = m.polygon(m.selected);
-    if (sel) {
+    if (sel && !m.locked.has(sel.id)) {
       const v = nearestVertex(sel.rings, image, this.tol());
       if (v && e.altKey) return m.deleteVertex(sel.id, v.ring, v.index);
       if (v) {
@@ -161,7 +163,12 @@ export class Controller {
         return;
       }
     }
-    const hit = [...m.polygons].reverse().find((p) => pointInPolygon(image, p.rings));
+    const hit = [...m.visiblePolygons()].reverse().find((p) => pointInPolygon(image, p.rings));
+    if (hit && m.locked.has(hit.id)) {
+      m.select(hit.id);
+      this.drag = { kind: "pan", last: screen };
+      return;
+    }
     if (hit) {
       m.select(hit.id);
       m.begin("move polygon");
@@ -247,9 +254,9 @@ export class Controller {
     const m = this.model;
     if (this.tool === "hole") {
       const sel = m.polygon(m.selected);
-      const target =
-        sel && pointInPolygon(ring[0], sel.rings) ? sel : m.polygons.find((p) => pointInPolygon(ring[0], p.rings));
-      if (!target) return this.actions.message("Draw a hole inside a polygon.");
+      const open = (p) => p && !m.locked.has(p.id) && pointInPolygon(ring[0], p.rings);
+      const target = open(sel) ? sel : m.visiblePolygons().find(open);
+      if (!target) return this.actions.message("Draw a hole inside a polygon (not a locked one).");
       m.addHole(target.id, ring);
       return;
     }
@@ -265,6 +272,7 @@ export class Controller {
   deleteSelection() {
     const m = this.model;
     if (m.selected == null) return;
+    if (m.locked.has(m.selected)) return this.actions.message("Locked: unlock it in the objects panel to change it.");
     if (m.selectedVertex) m.deleteVertex(m.selected, m.selectedVertex.ring, m.selectedVertex.index);
     else m.deletePolygon(m.selected);
   }

@@ -105,6 +105,18 @@ export function ringArea(ring) {
   return Math.abs(a) / 2;
 }
 
+// Area of a polygon's rings: the outer ring less its holes (image px²).
+export function polygonArea(rings) {
+  return rings.reduce((sum, ring, i) => sum + (i === 0 ? 1 : -1) * ringArea(ring), 0);
+}
+
+// The vertex a polygon's name is written above: the topmost of its outer ring (leftmost of ties).
+export function labelAnchor(rings) {
+  let best = rings[0][0];
+  for (const v of rings[0]) if (v[1] < best[1] || (v[1] === best[1] && v[0] < best[0])) best = v;
+  return best;
+}
+
 export function bbox(ring) {
   let x0 = Infinity;
   let y0 = Infinity;

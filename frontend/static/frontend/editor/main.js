@@ -6,14 +6,19 @@ import { api } from "./api.js";
 import { Autosave } from "./autosave.js";
 import { Commands } from "./commands.js";
 import { Controller } from "./controller.js";
+import { Minimap } from "./minimap.js";
 import { EditorModel } from "./model.js";
 import { ModelLayer } from "./model-layer.js";
+import { ObjectsPanel } from "./objects-panel.js";
 import { PanelView } from "./panel.js";
 import { wirePanel } from "./panel-controller.js";
 import { ActiveTime } from "./timing.js";
 import { View } from "./view.js";
 
 const DEFAULT_COLOR = "#f2c94c";
+// Model changes that leave nothing to save: a drag under way, selection, a frame loaded, and
+// view state (hide, lock).
+const NOT_SAVED = new Set(["live", "select", "load", "view"]);
 const root = document.getElementById("editor");
 const $ = (id) => document.getElementById(id);
 const cfg = {
@@ -59,6 +64,7 @@ async function boot() {
 // Model, view, commands, autosave and controller, wired to each other and to the panel.
 function assemble({ model, img, labels, annotation }) {
   const colors = new Map(labels.map((l) => [l.name, l.color]));
+  const colorOf = (label) => colors.get(label) || DEFAULT_COLOR;
   let controller = null;
   const stage = $("ed-stage");
   const view = new View({
@@ -87,12 +93,28 @@ function assemble({ model, img, labels, annotation }) {
     model,
     actions: commands,
     currentLabel: () => panel.label,
-    colorOf: (label) => colors.get(label) || DEFAULT_COLOR,
+    colorOf,
   });
   const modelLayer = new ModelLayer({ api, view, panel });
-  Object.assign(commands, { autosave, controller, modelLayer });
+  const message = (text) => panel.toast(text);
+  const objects = new ObjectsPanel({
+    list: $("ed-objects"),
+    count: $("ed-object-count"),
+    model,
+    labels,
+    colorOf,
+    message,
+  });
+  const minimap = new Minimap({ canvas: $("ed-minimap"), view, img });
+  view.onViewChange = (v) => {
+    panel.showZoom(v.scale);
+    minimap.update();
+  };
+  panel.showZoom(view.viewport.scale);
+  minimap.setImage();
+  Object.assign(commands, { autosave, controller, modelLayer, objects });
   wirePanel({ commands, model, view, controller, panel });
-  return { model, view, autosave, controller, commands, modelLayer, activity };
+  return { model, view, autosave, controller, commands, modelLayer, activity, objects, minimap };
 }
 
 // Pointer, wheel and keys anywhere in the editor (canvas, toolbar, panel), and the page's
@@ -110,11 +132,12 @@ function trackActivity() {
 }
 
 function start(editor, annotation) {
-  const { model, view, autosave, commands } = editor;
+  const { model, view, autosave, commands, objects } = editor;
   model.onChange((kind) => {
     view.requestRender();
     panel.showHistory(model);
-    if (kind !== "live" && kind !== "select" && kind !== "load" && cfg.canAnnotate) autosave.changed();
+    if (kind !== "live") objects.render();
+    if (!NOT_SAVED.has(kind) && cfg.canAnnotate) autosave.changed();
   });
   commands.showAnnotation(annotation);
   panel.showHistory(model);

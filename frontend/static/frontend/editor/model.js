@@ -20,6 +20,10 @@ export class EditorModel {
     this.predictionId = null;
     this.notVisible = false; // "nerve not visible", said explicitly (X); drawing clears it
     this.selected = null; // polygon id
+    // View state per polygon id, not saved and not undone (ids survive undo): hidden polygons
+    // are neither drawn nor hit; locked ones cannot be changed (objects panel).
+    this.hidden = new Set();
+    this.locked = new Set();
     this.selectedVertex = null; // {ring, index}
     this.revision = 0; // grows on every change, undo included: the autosave's dirty marker
     this.undoStack = [];
@@ -69,6 +73,8 @@ export class EditorModel {
     this.notVisible = Boolean(notVisible);
     this.selected = null;
     this.selectedVertex = null;
+    this.hidden.clear();
+    this.locked.clear();
     this.undoStack = [];
     this.redoStack = [];
     this.revision += 1;
@@ -154,6 +160,24 @@ export class EditorModel {
     this.revision += 1;
     this._emit("redo");
     return true;
+  }
+
+  // Hide / show, lock / unlock one polygon (kind "view": nothing to save).
+  toggleHidden(id) {
+    if (!this.hidden.delete(id)) this.hidden.add(id);
+    if (this.hidden.has(id) && this.selected === id) this.selected = null;
+    this._emit("view");
+  }
+
+  toggleLocked(id) {
+    if (!this.locked.delete(id)) this.locked.add(id);
+    if (this.selected === id) this.selectedVertex = null;
+    this._emit("view");
+  }
+
+  // Polygons that can be seen and hit, topmost last.
+  visiblePolygons() {
+    return this.hidden.size ? this.polygons.filter((p) => !this.hidden.has(p.id)) : this.polygons;
   }
 
   select(id, vertex = null) {

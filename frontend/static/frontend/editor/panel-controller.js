@@ -26,6 +26,9 @@ function wireToolbar({ model, view, controller }) {
   onClick("ed-undo", () => model.undo());
   onClick("ed-redo", () => model.redo());
   onClick("ed-fit", () => view.fit());
+  const centre = (factor) => view.zoomAt(factor, view.stage.clientWidth / 2, view.stage.clientHeight / 2);
+  onClick("ed-zoom-in", () => centre(1.25));
+  onClick("ed-zoom-out", () => centre(0.8));
 }
 
 function wireLayers(view) {
@@ -39,6 +42,10 @@ function wireLayers(view) {
   });
   $("ed-layer-prediction").addEventListener("change", (e) => {
     view.layers.prediction = e.target.checked;
+    view.requestRender();
+  });
+  $("ed-layer-names").addEventListener("change", (e) => {
+    view.layers.names = e.target.checked;
     view.requestRender();
   });
 }

@@ -94,14 +94,19 @@ export class PanelView {
     }, TOAST_MS);
   }
 
+  // The label of new shapes: the project's classes in their order, hidden ones left out.
   showLabels(labels) {
     const select = $("ed-label");
-    for (const l of labels) {
-      const opt = document.createElement("option");
-      opt.value = l.name;
-      opt.textContent = l.name;
-      select.append(opt);
-    }
+    const shown = labels.filter((l) => !l.hidden);
+    select.replaceChildren(...shown.map((l) => new Option(l.name, l.name)));
+    select.title = select.value;
+    select.addEventListener("change", () => {
+      select.title = select.value;
+    });
+  }
+
+  showZoom(scale) {
+    $("ed-zoom").textContent = `${Math.round(scale * 100)}%`;
   }
 
   // The banner over the frame, the Reopen button, and the editing tools shown or hidden.
@@ -211,6 +216,7 @@ export class PanelView {
   showTool(tool) {
     for (const b of document.querySelectorAll("button[data-tool]"))
       b.classList.toggle("active", b.dataset.tool === tool);
+    $("ed-brush-group").hidden = tool !== "brush" && tool !== "eraser";
   }
 
   // Moves the brush size slider and tells its listeners, as if the user had moved it.

@@ -2,9 +2,15 @@
 // <canvas> with the layers (the model's heatmap, prediction, mine, theirs during a conflict, the
 // draft being drawn). The stage's data-overlay says which heatmap the last render drew.
 
-import { fitView, zoomAround } from "./geometry.js";
+import { fitView, labelAnchor, zoomAround } from "./geometry.js";
 
 const HANDLE = 5; // vertex handle size, screen px
+const NAME_CHARS = 24; // a label's name on the canvas is cut here (…); the panel has it whole
+const NAME_FONT = "12px system-ui, sans-serif";
+
+export function nameText(label) {
+  return label.length > NAME_CHARS ? `${label.slice(0, NAME_CHARS - 1)}…` : label;
+}
 
 export class View {
   constructor({ stage, img, canvas, width, height, getScene }) {
@@ -17,7 +23,8 @@ export class View {
     this.getScene = getScene;
     this.viewport = { scale: 1, x: 0, y: 0 };
     this.opacity = 0.35;
-    this.layers = { mine: true, prediction: true };
+    this.layers = { mine: true, prediction: true, names: true };
+    this.onViewChange = null; // (viewport) => void: the zoom readout and the minimap
     this.heatmap = null; // {canvas, kind}: a coloured map at its own resolution (overlay.js)
     this.heatOpacity = 0.6;
     this.frameTimes = []; // ms per render, read by the browser test
@@ -44,6 +51,7 @@ export class View {
     this.img.style.transform = `translate(${v.x}px, ${v.y}px) scale(${v.scale})`;
     this.img.classList.toggle("pixelated", v.scale >= 3);
     this.requestRender();
+    this.onViewChange?.(v);
   }
 
   fit() {
@@ -57,6 +65,15 @@ export class View {
 
   zoomAt(factor, sx, sy) {
     this.setView(zoomAround(this.viewport, factor, sx, sy));
+    this.autoFit = false;
+  }
+
+  // The image point (ix, iy) to the middle of the stage, at the same zoom (the minimap).
+  centreOn(ix, iy) {
+    const { scale } = this.viewport;
+    const x = this.stage.clientWidth / 2 - ix * scale;
+    const y = this.stage.clientHeight / 2 - iy * scale;
+    this.setView({ scale, x, y });
     this.autoFit = false;
   }
 
@@ -100,7 +117,9 @@ export class View {
     if (this.layers.mine) {
       this._polygons(scene.polygons, { color: scene.colorOf, fill: this.opacity, px, selected: scene.selected });
       const sel = scene.polygons.find((p) => p.id === scene.selected);
-      if (sel) this._handles(sel, scene.selectedVertex, px);
+      if (sel && !scene.locked?.has(sel.id)) this._handles(sel, scene.selectedVertex, px);
+      if (this.layers.names) this._names(scene.polygons, scene.colorOf, dpr);
+      ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * x, dpr * y);
     }
     if (scene.draft?.length) this._draft(scene.draft, scene.cursor, px);
     if (scene.brush) this._brush(scene.brush, px);
@@ -144,6 +163,31 @@ export class View {
       ctx.strokeStyle = c;
       ctx.stroke(path);
       ctx.setLineDash([]);
+    }
+  }
+
+  // Each polygon's label name above its topmost vertex, in screen pixels (as CVAT's).
+  _names(polygons, colorOf, dpr) {
+    const ctx = this.ctx;
+    const { scale, x, y } = this.viewport;
+    const w = this.canvas.width / dpr;
+    const h = this.canvas.height / dpr;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.font = NAME_FONT;
+    ctx.textBaseline = "middle";
+    for (const poly of polygons) {
+      const [ax, ay] = labelAnchor(poly.rings);
+      const sx = ax * scale + x;
+      const sy = ay * scale + y - 12;
+      if (sx < -200 || sx > w || sy < -20 || sy > h + 20) continue;
+      const text = nameText(poly.label);
+      const tw = ctx.measureText(text).width;
+      ctx.globalAlpha = 0.85;
+      ctx.fillStyle = colorOf(poly.label);
+      ctx.fillRect(sx - 3, sy - 8, tw + 6, 16);
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = "#111";
+      ctx.fillText(text, sx, sy);
     }
   }
 
