@@ -8,4 +8,14 @@ from annotator.api import label_views
 
 urlpatterns = [
     path("label-classes/", label_views.LabelClassView.as_view(), name="label-classes"),
+    path(
+        "label-classes/reorder/",
+        label_views.LabelClassReorderView.as_view(),
+        name="label-classes-reorder",
+    ),
+    path(
+        "label-classes/<int:pk>/",
+        label_views.LabelClassDetailView.as_view(),
+        name="label-class-detail",
+    ),
 ]

@@ -20,7 +20,7 @@ from datasets.models import AuditEvent, JobStatus
 from datasets.versions.models import DatasetExport, DatasetVersion
 from datasets.versions.services.exports import export_request, export_run
 from datasets.versions.services.freeze import version_freeze
-from tests.factories import RolesWorld, SplitPatients, add_patient, approve
+from tests.factories import RolesWorld, SplitPatients, add_patient, approve, square
 
 # A ring with a hole, a second component, and a thin diagonal sliver.
 HOLE = [
@@ -236,3 +236,36 @@ def test_manifest_counts_of_patients_agree_everywhere(
         assert listed == 1
         assert manifest["stats"]["splits"][split]["patients"] == listed
         assert manifest["stats"]["version"]["splits"][split]["patients"] == listed
+
+
+def test_renamed_classes_keep_every_exported_pixel_of_old_and_new_versions(
+    roles_world: RolesWorld, splits: SplitPatients, tmp_path: Path
+) -> None:
+    """Two classes swap names after version 1 was frozen: version 1 still exports the same
+    masks (and its own names); version 2 has the same pixels under the new names."""
+    from annotator.models import LabelClass
+    from annotator.services.labels import label_class_create, label_class_update
+
+    dm = roles_world.users["data_manager"]
+    artery = label_class_create(project=roles_world.project, name="artery", color="#aa0000", by=dm)
+    frame = splits.frames["train"][0]
+    approve(frame, square(2, 2, 10, "artery") + square(20, 20, 12, "facial_nerve"))
+    v1 = version_freeze(project=roles_world.project, by=dm)
+    before = expected_masks(v1)
+    assert set(np.unique(next(iter(before.values())))) <= {0, 1, 2}
+    nerve = LabelClass.objects.get(project=roles_world.project, name="facial_nerve")
+    label_class_update(label=nerve, name="swap", by=dm)
+    label_class_update(label=artery, name="facial_nerve", by=dm)
+    label_class_update(label=nerve, name="artery", by=dm)
+    root = run_export(v1, "masks", tmp_path / "v1")
+    for key, mask in before.items():
+        assert np.array_equal(cv2.imread(str(root / "masks" / f"{key}.png"), -1), mask), key
+    names = [c["name"] for c in json.loads((root / "classes.json").read_text())["classes"]]
+    assert names == ["background", "facial_nerve", "artery"]  # as frozen
+    v2 = version_freeze(project=roles_world.project, by=dm)
+    assert v2.checksum != v1.checksum  # the names are part of the content
+    root = run_export(v2, "masks", tmp_path / "v2")
+    for key, mask in before.items():
+        assert np.array_equal(cv2.imread(str(root / "masks" / f"{key}.png"), -1), mask), key
+    names = [c["name"] for c in json.loads((root / "classes.json").read_text())["classes"]]
+    assert names == ["background", "artery", "facial_nerve"]  # value 1 is now called artery

@@ -186,3 +186,39 @@ class ImportResultSerializer(serializers.Serializer):
     # A field named like `Serializer.errors`: the metaclass takes declared fields out of the
     # class, so the property is not shadowed at runtime; the stubs see an assignment to it.
     errors = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
+
+
+class DashboardQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=7, max_value=365, default=60)
+
+
+class DashboardPatientSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    split = serializers.CharField()
+    frames = serializers.IntegerField()
+    states = serializers.DictField(child=serializers.IntegerField())
+
+
+class DashboardAnnotatorSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    submitted = serializers.ListField(child=serializers.IntegerField(), help_text="per day")
+
+
+class DashboardBacklogSerializer(serializers.Serializer):
+    waiting = serializers.ListField(
+        child=serializers.IntegerField(), help_text="frames submitted, not reviewed, per day end"
+    )
+    now = serializers.IntegerField()
+    oldest_days = serializers.FloatField(allow_null=True)
+
+
+class DashboardSerializer(serializers.Serializer):
+    project = serializers.CharField()
+    generated_at = serializers.DateTimeField()
+    states = serializers.ListField(child=serializers.CharField())
+    patients = DashboardPatientSerializer(many=True)
+    totals = serializers.DictField(child=serializers.IntegerField())
+    days = serializers.ListField(child=serializers.DateField())
+    throughput = DashboardAnnotatorSerializer(many=True)
+    backlog = DashboardBacklogSerializer()
+    splits = serializers.DictField(child=serializers.DictField(child=serializers.IntegerField()))

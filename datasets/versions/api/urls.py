@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("projects/<slug:slug>/splits/kfold/", views.KFoldView.as_view(), name="splits-kfold"),
     path("projects/<slug:slug>/leakage/", views.LeakageView.as_view(), name="leakage"),
+    path("projects/<slug:slug>/dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("projects/<slug:slug>/versions/", views.VersionListView.as_view(), name="versions"),
     path("projects/<slug:slug>/imports/", views.ImportView.as_view(), name="imports"),
     path("versions/<int:pk>/", views.VersionDetailView.as_view(), name="version-detail"),

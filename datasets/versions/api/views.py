@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http.response import HttpResponseBase
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,10 +15,13 @@ from datasets import access
 from datasets.access import Capability
 from datasets.media import file_response
 from datasets.services.audit import client_ip
+from datasets.versions import dashboard
 from datasets.versions import selectors as version_selectors
 from datasets.versions.api.serializers import (
     AutoAssignResultSerializer,
     AutoAssignSerializer,
+    DashboardQuerySerializer,
+    DashboardSerializer,
     DiffSerializer,
     ExportCreateSerializer,
     ExportSerializer,
@@ -102,6 +105,24 @@ class LeakageView(APIView):
         findings = leakage_services.leakage_findings(project=project)
         return Response(
             {"blocking": len(leakage_services.blocking(findings)), "findings": findings}
+        )
+
+
+# --- dashboard ---------------------------------------------------------------------------------
+
+
+class DashboardView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("days", int, description="days of history, 7..365 (60)")],
+        responses={200: DashboardSerializer},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        project = access.project_for(request.user, slug)
+        dashboard.require_dashboard(request.user, project)
+        params = DashboardQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(
+            dashboard.project_dashboard(project=project, days=params.validated_data["days"])
         )
 
 

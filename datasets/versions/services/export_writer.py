@@ -22,6 +22,7 @@ import numpy as np
 from django.core.files.storage import default_storage
 
 from annotator.geometry import rasterize
+from annotator.selectors import label_classes_of
 from datasets import layout
 from datasets.layout import SPLITS
 from datasets.layout.coco import coco_annotations
@@ -61,6 +62,18 @@ def frame_stem(item: DatasetVersionItem) -> str:
     return f"v{item.video_id}_{item.frame_index:06d}"
 
 
+def version_values(version: DatasetVersion) -> dict[str, int]:
+    """{label name in the version's revisions: class id in the export}. The frozen names, and
+    today's name of each frozen class (matched by mask value): renaming a class rewrites the
+    name in every revision, frozen ones included (`annotator.services.labels`)."""
+    values = {c["name"]: c["id"] for c in version.classes}
+    by_value = {c["value"]: c["id"] for c in version.classes if "value" in c}
+    for c in label_classes_of(project=version.project_id):
+        if c["value"] in by_value:
+            values[c["name"]] = by_value[c["value"]]
+    return values
+
+
 def version_mask(item: DatasetVersionItem, values: dict[str, int]) -> np.ndarray:
     frame = item.frame
     shapes = [s for s in item.revision.shapes if s["label"] in values]
@@ -87,7 +100,7 @@ class ZipExport:
     def __init__(self, version: DatasetVersion, fmt: str, zf: zipfile.ZipFile, tmp: Path) -> None:
         self.version, self.fmt, self.zf, self.tmp = version, fmt, zf, tmp
         self.classes = version.classes
-        self.values = {c["name"]: c["id"] for c in self.classes}
+        self.values = version_values(version)
         self.images = {s: Spool(tmp, f"images_{s}.json") for s in SPLITS}
         self.anns = {s: Spool(tmp, f"anns_{s}.json") for s in SPLITS}
         self.xml = {s: Spool(tmp, f"cvat_{s}.xml", json_array=False) for s in SPLITS}
