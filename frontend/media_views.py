@@ -7,13 +7,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from datasets import access, selectors
+from datasets.access import Capability
+from datasets.services import patients as patient_services
+from datasets.video.errors import without_paths
 from mlbackend import selectors as ml_selectors
 
 
 @login_required
 def patient_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     patient = access.patient_for(request.user, code=code, project_slug=slug)
-    videos = selectors.videos_for_user(user=request.user, patient_id=patient.pk)
+    videos = list(selectors.videos_for_user(user=request.user, patient_id=patient.pk))
+    for video in videos:  # rows from before errors were made path-free
+        video.error = without_paths(video.error)
+    manage = access.can(request.user, Capability.MANAGE_DATA, patient.project)
     return render(
         request,
         "frontend/patient_detail.html",
@@ -22,6 +28,16 @@ def patient_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
             "project": patient.project,
             **access.for_template(request.user, patient.project),
             "videos": videos,
+            "merge_targets": (
+                selectors.patients_for_user(user=request.user, project_slug=slug).exclude(
+                    pk=patient.pk
+                )
+                if manage
+                else []
+            ),
+            "delete_refusal": (
+                patient_services.patient_delete_refusal(patient=patient) if manage else None
+            ),
             "active_model": ml_selectors.active_model_of(project=patient.project),
             "preannotations": [
                 p

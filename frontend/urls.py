@@ -27,6 +27,8 @@ urlpatterns = [
     ),
     path("projects/<slug:slug>/patients/new/", views.patient_new, name="patient-new"),
     path("patients/<int:pk>/split/", views.patient_split, name="patient-split"),
+    path("patients/<int:pk>/merge/", views.patient_merge, name="patient-merge"),
+    path("patients/<int:pk>/delete/", views.patient_delete, name="patient-delete"),
     path(
         "projects/<slug:slug>/patients/<str:code>/",
         media_views.patient_detail,

@@ -14,6 +14,7 @@ from datasets.access import Capability
 from datasets.models import JobStatus, Split
 from datasets.services import jobs as job_services
 from datasets.services import patients as patient_services
+from datasets.video.errors import without_paths
 from frontend.forms import SplitForm
 
 
@@ -73,6 +74,52 @@ def patient_split(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def patient_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """The patient page's merge form: this patient's videos move into the chosen one."""
+    source = access.patient_for(request.user, pk, need=Capability.MANAGE_DATA)
+    raw = request.POST.get("into", "")
+    into = (
+        selectors.patients_for_user(user=request.user)
+        .filter(project_id=source.project_id, pk=int(raw))
+        .first()
+        if raw.isdigit()
+        else None
+    )
+    if into is None:
+        messages.error(request, "Choose the patient to merge into.")
+        return redirect("patient-detail", slug=source.project.slug, code=source.code)
+    try:
+        merged = patient_services.patient_merge(
+            source=source, into=into, by=access.signed_in(request)
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("patient-detail", slug=source.project.slug, code=source.code)
+    moved = len(merged.videos)
+    text = (
+        f"{merged.source_code} was merged into {into.code}: {moved} video{'s'[: moved != 1]} moved."
+    )
+    if not merged.source_removed:
+        text += f" {merged.source_code} stays, empty, because a frozen dataset version names it."
+    messages.success(request, text)
+    return redirect("patient-detail", slug=into.project.slug, code=into.code)
+
+
+@login_required
+@require_POST
+def patient_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = access.patient_for(request.user, pk, need=Capability.MANAGE_DATA)
+    try:
+        patient_services.patient_delete(patient=patient, by=access.signed_in(request))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("patient-detail", slug=patient.project.slug, code=patient.code)
+    messages.success(request, f"Patient {patient.code} was deleted with its videos and frames.")
+    return redirect("project-detail", slug=patient.project.slug)
+
+
+@login_required
+@require_POST
 def selfcheck_start(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Capability.ADMINISTER)
     job = job_services.job_selfcheck_queue(by=access.signed_in(request))
@@ -83,4 +130,5 @@ def selfcheck_start(request: HttpRequest) -> HttpResponse:
 def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
     job = access.job_for(request.user, pk)
     active = job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
-    return render(request, "frontend/job_detail.html", {"job": job, "refresh": active})
+    context = {"job": job, "refresh": active, "error": without_paths(job.error)}
+    return render(request, "frontend/job_detail.html", context)

@@ -16,6 +16,13 @@ from tests.videos import make_video
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+SHOTS = Path("/tmp/shots")
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"data-{name}.png"), full_page=True)
+
 
 def run_queued_jobs() -> None:
     """What the worker does with the queued job (the queue itself is tested in tests/queue)."""
@@ -46,12 +53,15 @@ def test_upload_resumes_after_a_dropped_chunk_and_frames_can_be_curated(
     login(page, live_server.url, "dm")
     page.goto(f"{live_server.url}/projects/alpha/patients/{patient.code}/")
     page.locator("#upload-input").set_input_files(str(src))
-    page.get_by_text("queued for processing").wait_for(timeout=30000)
+    state = page.get_by_test_id("upload-list").locator("li [data-role=state]")
+    page.get_by_test_id("upload-list").get_by_text("checking…").wait_for(timeout=30000)
     assert dropped, "the test did drop a chunk"
     video = Video.objects.get()
     assert video.size_bytes == src.stat().st_size
 
     run_queued_jobs()
+    page.get_by_test_id("upload-list").locator("li.ok").wait_for()
+    assert state.inner_text() == f"Video #{video.pk} received and checked; its frames are ready."
     page.get_by_test_id("videos").get_by_text("ready").wait_for()
     page.get_by_role("link", name="Frames").click()
     page.get_by_test_id("frames").locator("figure").first.wait_for()
@@ -65,8 +75,8 @@ def test_upload_resumes_after_a_dropped_chunk_and_frames_can_be_curated(
     assert "Jane_Roe" not in repr(list(Video.objects.values()))
 
 
-def test_a_broken_upload_shows_its_reason_in_the_page(
-    page: Any, live_server: Any, tmp_path: Path
+def test_a_broken_upload_says_checking_then_its_reason_without_a_server_path(
+    page: Any, live_server: Any, tmp_path: Path, settings: Any
 ) -> None:
     project = make_project("alpha")
     patient = make_patient(project)
@@ -76,11 +86,46 @@ def test_a_broken_upload_shows_its_reason_in_the_page(
     login(page, live_server.url, "dm")
     page.goto(f"{live_server.url}/projects/alpha/patients/{patient.code}/")
     page.locator("#upload-input").set_input_files(str(bad))
-    page.get_by_text("queued for processing").wait_for()
+    row = page.get_by_test_id("upload-list").locator("li")
+    row.get_by_text("checking…").wait_for()
+    # Received is not accepted: no green line before the probe has answered.
+    assert "ok" not in (row.get_attribute("class") or "")
+    assert "queued" not in row.inner_text()
+    shot(page, "upload-checking")
     run_queued_jobs()
+    page.get_by_test_id("upload-list").locator("li.failed").wait_for()
+    video = Video.objects.get()
+    reason = "Not a readable video file (Invalid data found when processing input)."
+    assert row.locator("[data-role=state]").inner_text() == (
+        f"Video #{video.pk} cannot be used: {reason}"
+    )
     error = page.get_by_test_id("videos").locator("[data-role=error]")
     error.wait_for()
-    assert "Not a readable video" in error.inner_text()
+    assert error.inner_text() == reason
+    shot(page, "upload-not-a-video")
+    text = page.content()
+    assert str(settings.MEDIA_ROOT) not in text
+    assert "/incoming/" not in text
+    assert video.error == reason
+    assert BackgroundJob.objects.get().error == reason
+
+
+def test_an_empty_file_is_refused_in_one_sentence(
+    page: Any, live_server: Any, tmp_path: Path
+) -> None:
+    project = make_project("alpha")
+    patient = make_patient(project)
+    make_member(project, Role.DATA_MANAGER, "dm")
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    login(page, live_server.url, "dm")
+    page.goto(f"{live_server.url}/projects/alpha/patients/{patient.code}/")
+    page.locator("#upload-input").set_input_files(str(empty))
+    failed = page.get_by_test_id("upload-list").locator("li.failed [data-role=state]")
+    failed.wait_for()
+    assert failed.inner_text() == "The file is empty (0 bytes)."
+    shot(page, "upload-empty")
+    assert not Video.objects.exists()
 
 
 def test_annotator_sees_frames_without_upload_or_exclude_controls(

@@ -1,5 +1,7 @@
-// Resumable chunked upload of patient videos, and live status of the patient's videos.
-// File names stay in the browser: the server receives only sizes, bytes and checksums.
+// Resumable chunked upload of patient videos, and live status of the patient's videos (with
+// their delete buttons for data managers). File names stay in the browser: the server receives
+// only sizes, bytes and checksums.
+import { confirmDialog } from "./confirm.js";
 import { ApiError, api, el } from "./http.js";
 
 const PARALLEL = 3;
@@ -11,6 +13,21 @@ async function sha256Hex(buffer) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const BUSY = ["uploaded", "probing", "extracting"];
+// Upload rows waiting for the probe's answer about their video: video id -> row.
+const watching = new Map();
+
+// A sentence for the page: the server's own words, or what went wrong in transport (a proxy's
+// HTML error page or a dropped connection is never shown as it came).
+function sentence(error) {
+  if (!(error instanceof ApiError)) {
+    return "The connection to the server was lost. Try again: the upload resumes where it stopped.";
+  }
+  if (error.status >= 500 || /^\s*</.test(error.message)) {
+    return `The server could not take the upload (HTTP ${error.status}). Try again: it resumes where it stopped.`;
+  }
+  return error.message;
+}
 
 function resumeKey(patient, file) {
   return `nervemark-upload:${patient}:${file.name}:${file.size}:${file.lastModified}`;
@@ -79,8 +96,28 @@ async function uploadFile(patient, file, row) {
   text.textContent = "verifying…";
   const video = await api("POST", `/api/v1/uploads/${session.id}/complete/`);
   localStorage.removeItem(resumeKey(patient, file));
-  text.textContent = `received: video #${video.id}, queued for processing`;
-  row.classList.add("ok");
+  // Received is not accepted: the worker's probe says whether it is a usable video.
+  text.textContent = "checking…";
+  watching.set(video.id, row);
+}
+
+// The upload row of `video` once the probe answered: green when it is a usable video, red with
+// the reason when not.
+function settleUpload(video) {
+  const row = watching.get(video.id);
+  if (!row) return;
+  const text = row.querySelector("[data-role=state]");
+  if (video.status === "failed") {
+    row.classList.add("failed");
+    text.textContent = `Video #${video.id} cannot be used: ${video.error}`;
+  } else if (["extracting", "ready"].includes(video.status)) {
+    row.classList.add("ok");
+    text.textContent = `Video #${video.id} received and checked; ${video.status === "ready" ? "its frames are ready" : "extracting frames"}.`;
+  } else {
+    text.textContent = video.job_status === "queued" ? "checking… (waiting for a worker)" : "checking…";
+    return;
+  }
+  watching.delete(video.id);
 }
 
 function addRow(list, file) {
@@ -107,7 +144,7 @@ function setupUpload() {
         await uploadFile(panel.dataset.patient, file, row);
       } catch (error) {
         row.classList.add("failed");
-        row.querySelector("[data-role=state]").textContent = error.message;
+        row.querySelector("[data-role=state]").textContent = sentence(error);
       }
       refreshVideos();
     }
@@ -126,14 +163,14 @@ function setupUpload() {
   });
 }
 
-function videoRow(video) {
+function videoRow(video, canManage) {
   const status = el(
     "td",
     {},
     el("span", { class: `status status-${video.status}`, "data-role": "status" }, video.status),
   );
   if (video.error) status.append(el("div", { class: "error", "data-role": "error" }, video.error));
-  if (["uploaded", "probing", "extracting"].includes(video.status)) {
+  if (BUSY.includes(video.status)) {
     status.append(
       el("progress", {
         max: String(video.frames_expected || 1),
@@ -145,16 +182,51 @@ function videoRow(video) {
   const format = video.codec
     ? `${video.codec} ${video.width}x${video.height} @ ${Number(video.fps).toFixed(2)}${video.variable_fps ? " (VFR)" : ""}`
     : "";
+  // A failed video has no frames to browse.
+  const actions = el("td", { class: "actions" });
+  if (video.status !== "failed") actions.append(el("a", { href: `/videos/${video.id}/frames/` }, "Frames"));
+  if (canManage)
+    actions.append(el("button", { type: "button", class: "quiet", "data-action": "delete-video" }, "Delete"));
   return el(
     "tr",
-    { dataset: { video: video.id } },
+    { dataset: { video: video.id, frames: video.frames_done } },
     el("td", {}, `#${video.id}`),
     status,
     el("td", {}, format),
     el("td", {}, video.duration_s ? `${video.duration_s.toFixed(1)} s` : ""),
     el("td", { "data-role": "frames" }, video.frames_done),
-    el("td", {}, el("a", { href: `/videos/${video.id}/frames/` }, "Frames")),
+    actions,
   );
+}
+
+// Delete buttons, also the server-rendered ones (one listener on the table, so a click works
+// before the first refresh has redrawn the rows).
+async function deleteVideo(row) {
+  const id = row.dataset.video;
+  const frames = Number(row.dataset.frames || 0);
+  const what = frames ? ` and its ${frames} frame${frames === 1 ? "" : "s"} (with their annotations)` : "";
+  const question = `Delete video #${id}${what}? The files are removed; this cannot be undone.`;
+  if (!(await confirmDialog(question, "Delete video"))) return;
+  const line = document.getElementById("videos-error");
+  line.textContent = "";
+  try {
+    await api("DELETE", `/api/v1/videos/${id}/`);
+  } catch (error) {
+    line.textContent = error.message;
+    return;
+  }
+  document.querySelector(`#videos tr[data-video="${id}"]`)?.remove();
+  refreshVideos();
+}
+
+function setupVideoActions() {
+  const table = document.getElementById("videos");
+  if (!table) return;
+  table.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-action=delete-video]");
+    if (button) deleteVideo(button.closest("tr"));
+  });
+  table.dataset.ready = "1";
 }
 
 async function refreshVideos() {
@@ -162,9 +234,11 @@ async function refreshVideos() {
   if (!table) return false;
   const data = await api("GET", `/api/v1/videos/?patient=${table.dataset.patient}&limit=500`);
   const body = table.querySelector("tbody");
-  body.replaceChildren(...data.results.map(videoRow));
+  const canManage = table.dataset.canManage === "1";
+  body.replaceChildren(...data.results.map((v) => videoRow(v, canManage)));
   if (!data.results.length) body.append(el("tr", {}, el("td", { colspan: "6", class: "empty" }, "No videos yet.")));
-  return data.results.some((v) => ["uploaded", "probing", "extracting"].includes(v.status));
+  for (const video of data.results) settleUpload(video);
+  return data.results.some((v) => BUSY.includes(v.status));
 }
 
 async function poll() {
@@ -178,4 +252,5 @@ async function poll() {
 }
 
 setupUpload();
+setupVideoActions();
 poll();
