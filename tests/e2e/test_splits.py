@@ -69,6 +69,7 @@ def test_auto_assign_shows_its_plan_and_moves_no_one_until_confirmed(
     moves.locator("tr").nth(2).wait_for()
     assert moves.locator("tr").count() == 3
     assert "3 patients would move" in page.get_by_test_id("preview-summary").inner_text()
+    page.screenshot(path="/tmp/shots/splits-auto-assign-preview.png", full_page=True)
     assert set(Patient.objects.values_list("split", flat=True)) == {"unassigned"}
     page.get_by_test_id("preview-cancel").click()
     assert page.get_by_test_id("auto-assign-preview").is_hidden()
@@ -192,3 +193,53 @@ def test_a_leakage_finding_links_to_both_patients(page: Any, live_server: Any) -
     finding.get_by_role("link", name=second.code).click()
     page.wait_for_url(f"**/projects/alpha/patients/{second.code}/")
     assert page.get_by_role("heading", name=second.code).is_visible()
+
+
+def test_the_leakage_panel_merges_one_recording_under_two_patients(
+    page: Any, live_server: Any
+) -> None:
+    project = make_project("alpha", name="Alpha")
+    make_member(project, Role.DATA_MANAGER, "dm")
+    make_member(project, Role.ML_STAFF, "ml")
+    keep, keep_frames = add_patient(project, "train", 4)
+    copy, copy_frames = add_patient(project, "unassigned", 4)
+    for a, b in zip(keep_frames, copy_frames, strict=True):
+        b.phash = a.phash
+        b.save(update_fields=["phash"])
+    login(page, live_server.url, "ml")
+    page.goto(f"{live_server.url}/projects/alpha/splits/")
+    finding = page.locator("[data-kind=same_video_content]")
+    finding.get_by_test_id("finding-patient").first.wait_for()
+    assert page.get_by_test_id("merge").count() == 0  # ML staff: the links, no merge
+    page.context.clear_cookies()
+
+    login(page, live_server.url, "dm")
+    page.goto(f"{live_server.url}/projects/alpha/splits/")
+    asked: list[str] = []
+    accept = {"now": False}
+
+    def answer(dialog: Any) -> None:
+        asked.append(dialog.message)
+        if accept["now"]:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.on("dialog", answer)
+    merge = finding.get_by_role("button", name=f"Merge {copy.code} into {keep.code}…")
+    merge.click()
+    for _ in range(50):
+        if asked:
+            break
+        page.wait_for_timeout(100)
+    assert len(asked) == 1
+    assert f"Move every video of {copy.code} into {keep.code}" in asked[0]
+    assert Patient.objects.filter(pk=copy.pk).exists()  # dismissed: nothing happened
+    accept["now"] = True
+    merge.click()
+    page.get_by_test_id("split-notice").get_by_text(
+        f"Merged {copy.code} into {keep.code}."
+    ).wait_for()
+    assert not Patient.objects.filter(pk=copy.pk).exists()
+    assert page.locator("[data-kind=same_video_content]").count() == 0
+    page.screenshot(path="/tmp/shots/splits-merged.png", full_page=True)
