@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_POST
 from config.exceptions import ApplicationError
 from datasets import access, selectors
 from datasets.access import Capability
-from datasets.models import JobStatus, Split
+from datasets.models import JobStatus, Split, VideoStatus
 from datasets.services import jobs as job_services
 from datasets.services import patients as patient_services
 from datasets.video.errors import without_paths
@@ -28,7 +29,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     project = access.project_for(request.user, slug)
-    patients = selectors.patients_for_user(user=request.user, project_slug=slug)
+    failed = Q(videos__status=VideoStatus.FAILED)
+    patients = selectors.patients_for_user(user=request.user, project_slug=slug).annotate(
+        usable_videos=Count("videos", filter=~failed), failed_videos=Count("videos", filter=failed)
+    )
     counts = {value: 0 for value in Split.values}
     for patient in patients:
         counts[patient.split] += 1

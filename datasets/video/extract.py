@@ -44,24 +44,35 @@ class ExtractOptions:
     dup_distance: int = 4  # perceptual-hash distance to the last kept frame: near-duplicate
 
     def __post_init__(self) -> None:
+        # Sentences: the API and the frame browser show them as they are (CLI flags in brackets).
         if (self.target_fps is None) == (self.every_nth is None):
-            raise ValueError("give exactly one of target_fps or every_nth")
+            raise ValueError(
+                "Give exactly one of target_fps (frames per second) or every_nth (every Nth frame)."
+            )
         if self.target_fps is not None and not 0 < self.target_fps <= 240:
-            raise ValueError(f"target_fps must be in (0, 240], got {self.target_fps}")
+            raise ValueError(
+                f"target_fps (frames per second) must be above 0 and at most 240, "
+                f"got {self.target_fps}."
+            )
         if self.every_nth is not None and self.every_nth < 1:
-            raise ValueError(f"every_nth must be >= 1, got {self.every_nth}")
+            raise ValueError(
+                f"every_nth (every Nth frame) must be 1 or more, got {self.every_nth}."
+            )
         if self.start_s < 0 or (self.end_s is not None and self.end_s <= self.start_s):
-            raise ValueError(f"bad time range {self.start_s}..{self.end_s}")
+            raise ValueError(
+                f"The time range {self.start_s} s to {self.end_s} s is empty: it must start at "
+                "0 s or later and end after it starts."
+            )
         if self.max_frames is not None and self.max_frames < 1:
-            raise ValueError(f"max_frames must be >= 1, got {self.max_frames}")
+            raise ValueError(f"max_frames must be 1 or more, got {self.max_frames}.")
         if self.max_side is not None and self.max_side < 16:
-            raise ValueError(f"max_side must be >= 16, got {self.max_side}")
+            raise ValueError(f"max_side must be 16 pixels or more, got {self.max_side}.")
         if not 10 <= self.jpeg_quality <= 100:
-            raise ValueError(f"jpeg_quality must be in [10, 100], got {self.jpeg_quality}")
+            raise ValueError(f"jpeg_quality must be between 10 and 100, got {self.jpeg_quality}.")
         if not 0 <= self.blur_ratio < 1:
-            raise ValueError(f"blur_ratio must be in [0, 1), got {self.blur_ratio}")
+            raise ValueError(f"blur_ratio must be at least 0 and below 1, got {self.blur_ratio}.")
         if not 0 <= self.dup_distance <= 64:
-            raise ValueError(f"dup_distance must be in [0, 64], got {self.dup_distance}")
+            raise ValueError(f"dup_distance must be between 0 and 64, got {self.dup_distance}.")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ExtractOptions:

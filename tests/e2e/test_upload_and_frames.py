@@ -73,6 +73,17 @@ def test_upload_resumes_after_a_dropped_chunk_and_frames_can_be_curated(
     page.locator("#show-excluded").check()
     page.get_by_test_id("frames").get_by_role("button", name="Include").first.wait_for()
     assert "Jane_Roe" not in repr(list(Video.objects.values()))
+    # A refused extraction says why in a sentence.
+    page.get_by_label("From (s)").fill("3")
+    page.get_by_label("To (s)").fill("1")
+    page.get_by_role("button", name="Extract frames").click()
+    error = page.get_by_test_id("extract-error")
+    error.get_by_text("is empty").wait_for()
+    assert error.inner_text() == (
+        "The time range 3.0 s to 1.0 s is empty: it must start at 0 s or later and end after it "
+        "starts."
+    )
+    shot(page, "extract-refused")
 
 
 def test_a_broken_upload_says_checking_then_its_reason_without_a_server_path(

@@ -61,6 +61,10 @@ def test_a_failed_video_has_no_frames_link_and_is_deleted_after_a_confirmation(
     page: Any, live_server: Any, world: dict[str, Any]
 ) -> None:
     login(page, live_server.url, "dm")
+    code = world["patient"].code
+    page.goto(f"{live_server.url}/projects/alpha/")
+    videos = page.locator(f"tr[data-code='{code}'] [data-role=videos]")
+    assert videos.inner_text() == "1 (1 failed, not counted)"
     patient_page(page, live_server, world["patient"])
     failed_row = page.locator(f"#videos tr[data-video='{world['failed'].pk}']")
     failed_row.get_by_text("failed").wait_for()
@@ -85,6 +89,8 @@ def test_a_failed_video_has_no_frames_link_and_is_deleted_after_a_confirmation(
     page.reload()
     assert page.locator("#videos tbody tr").count() == 1
     shot(page, "video-deleted")
+    page.goto(f"{live_server.url}/projects/alpha/")
+    assert videos.inner_text() == "1"
 
 
 def test_a_video_in_a_frozen_version_is_kept_and_the_page_says_why(

@@ -1,5 +1,5 @@
 // Frame browser: extraction progress and options, kept/excluded frames, include/exclude.
-import { api, el } from "./http.js";
+import { api, el, errorSentence } from "./http.js";
 
 const root = document.getElementById("browser");
 const videoId = root.dataset.video;
@@ -22,7 +22,7 @@ function frameCard(frame) {
     "figcaption",
     {},
     el("span", {}, `#${frame.index} · ${clock(frame.timestamp_ms)}`),
-    el("span", { title: "sharpness (variance of Laplacian)" }, frame.sharpness.toFixed(0)),
+    el("span", { title: "variance of the Laplacian" }, `sharpness ${frame.sharpness.toFixed(0)}`),
   );
   const card = el(
     "figure",
@@ -38,9 +38,13 @@ function frameCard(frame) {
   if (canWrite) {
     const button = el("button", { type: "button", class: "link-dark" }, frame.excluded ? "Include" : "Exclude");
     button.addEventListener("click", async () => {
-      const updated = await api("PATCH", `/api/v1/frames/${frame.id}/`, { json: { excluded: !frame.excluded } });
-      card.replaceWith(frameCard(updated));
-      loadCounts();
+      try {
+        const updated = await api("PATCH", `/api/v1/frames/${frame.id}/`, { json: { excluded: !frame.excluded } });
+        card.replaceWith(frameCard(updated));
+        loadCounts();
+      } catch (error) {
+        document.getElementById("frames-error").textContent = error.message;
+      }
     });
     caption.append(button);
   }
@@ -103,6 +107,15 @@ async function refresh() {
   setTimeout(refresh, busy ? 1000 : 5000);
 }
 
+function formLabels(form) {
+  const labels = {};
+  for (const label of form.querySelectorAll("label")) {
+    const input = label.querySelector("input");
+    if (input) labels[input.name] = label.firstChild.textContent.trim();
+  }
+  return labels;
+}
+
 function setupForm() {
   const form = document.getElementById("extract-form");
   if (!form) return;
@@ -115,7 +128,10 @@ function setupForm() {
     try {
       await api("POST", `/api/v1/videos/${videoId}/extract/`, { json: options });
     } catch (error) {
-      document.getElementById("extract-error").textContent = error.message;
+      // A field's error under the name the form shows for it ("Max side (px): ..."), never raw.
+      document.getElementById("extract-error").textContent = error.body
+        ? errorSentence(error.body, error.status, formLabels(form))
+        : error.message;
     }
   });
   document.getElementById("cancel").addEventListener("click", () => api("POST", `/api/v1/jobs/${video.job}/cancel/`));
