@@ -126,7 +126,7 @@ def _oldest_waiting(project: Project, now: datetime) -> float | None:
         .values_list("updated_at", flat=True)
         .first()
     )
-    return round((now - oldest).total_seconds() / 86400, 1) if oldest else None
+    return round((now - oldest).total_seconds() / 86400, 3) if oldest else None
 
 
 def _splits(patients: list[dict[str, Any]]) -> dict[str, dict[str, int]]:

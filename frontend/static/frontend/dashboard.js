@@ -96,7 +96,8 @@ function progressChart(data) {
   );
 }
 
-const dayStamps = (days) => days.map((d) => Date.parse(`${d}T12:00:00Z`) / 1000);
+// Local midnight of each day: the axis ticks (drawn at local midnights) sit under the points.
+const dayStamps = (days) => days.map((d) => Date.parse(`${d}T00:00:00`) / 1000);
 
 function timeAxes(yLabel) {
   return [
@@ -136,6 +137,12 @@ function throughputChart(data) {
     : `No frames were submitted in the last ${data.days.length} days.`;
 }
 
+function waited(days) {
+  if (days >= 1) return plural(Math.round(days), "day");
+  const hours = Math.round(days * 24);
+  return hours >= 1 ? plural(hours, "hour") : "less than an hour";
+}
+
 function backlogChart(data) {
   const xs = dayStamps(data.days);
   plot(
@@ -157,7 +164,7 @@ function backlogChart(data) {
   );
   const b = data.backlog;
   $("backlog-note").textContent = b.now
-    ? `${plural(b.now, "frame")} wait${b.now === 1 ? "s" : ""} for review now; the oldest since ${b.oldest_days} day${b.oldest_days === 1 ? "" : "s"}.`
+    ? `${plural(b.now, "frame")} wait${b.now === 1 ? "s" : ""} for review now; the oldest has waited ${waited(b.oldest_days)}.`
     : "Nothing waits for review.";
 }
 
