@@ -278,3 +278,37 @@ def test_job_and_video_errors_never_show_a_server_path(
         text = dm.get(url).content.decode()
         assert str(Path(settings.MEDIA_ROOT)) not in text
         assert "the file" in text
+
+
+# --- the Django admin --------------------------------------------------------------------------
+
+
+def test_the_admin_deletes_patients_through_the_service_and_refuses_frozen_ones(
+    roles_world: RolesWorld, splits: SplitPatients
+) -> None:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    freeze(roles_world)
+    admin = Client()
+    admin.force_login(get_user_model().objects.create_superuser("boss", password="x"))
+    frozen = splits.patients["val"]
+    r = admin.get(f"/admin/datasets/patient/{frozen.pk}/delete/", follow=True)
+    assert f"Patient {frozen.code} cannot be deleted" in r.content.decode()
+    r = admin.post(f"/admin/datasets/patient/{frozen.pk}/delete/", {"post": "yes"}, follow=True)
+    assert Patient.objects.filter(pk=frozen.pk).exists()
+    names = files_of(roles_world.video)
+    loose = roles_world.patient
+    r = admin.post(f"/admin/datasets/patient/{loose.pk}/delete/", {"post": "yes"})
+    assert r.status_code == 302
+    assert not Patient.objects.filter(pk=loose.pk).exists()
+    assert not [n for n in names if default_storage.exists(n)]
+    assert AuditEvent.objects.get(action="patient.delete").username == "boss"
+    # Read-only where immutable: no adding patients or videos, no deleting frames or revisions.
+    assert admin.get("/admin/datasets/patient/add/").status_code == 403
+    assert admin.get("/admin/datasets/video/add/").status_code == 403
+    frame = Frame.objects.first()
+    assert admin.get(f"/admin/datasets/frame/{frame.pk}/delete/").status_code == 403
+    for model in ("annotation", "annotationrevision", "prediction", "labelclass"):
+        assert admin.get(f"/admin/annotator/{model}/").status_code == 200, model
+        assert admin.get(f"/admin/annotator/{model}/add/").status_code == 403, model
