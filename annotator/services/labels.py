@@ -42,10 +42,14 @@ def _rows_naming(qs: QuerySet[Any], name: str) -> Iterator[Any]:
             yield row
 
 
+def _name_in_use(project_id: int, name: str) -> bool:
+    return any(next(_rows_naming(qs, name), None) for qs in _shape_tables(project_id))
+
+
 def label_class_in_use(*, label: LabelClass) -> bool:
     """Whether any annotation, revision (frozen versions hold revisions) or prediction of the
     project has a shape of this class."""
-    return any(next(_rows_naming(qs, label.name), None) for qs in _shape_tables(label.project_id))
+    return _name_in_use(label.project_id, label.name)
 
 
 def label_classes_listed(*, project: Project, usage: bool = False) -> list[dict[str, Any]]:
@@ -62,9 +66,7 @@ def label_classes_listed(*, project: Project, usage: bool = False) -> list[dict[
     for row in rows:
         row["project"] = project.slug
         if usage:
-            row["in_use"] = row["id"] is None or label_class_in_use(
-                label=LabelClass(project=project, name=row["name"])
-            )
+            row["in_use"] = row["id"] is None or _name_in_use(project.pk, row["name"])
     return rows
 
 
