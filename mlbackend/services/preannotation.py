@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 
 from annotator.geometry import mask_to_shapes
 from annotator.models import Prediction
-from annotator.selectors import label_values
+from annotator.selectors import label_classes_of
 from annotator.services.predictions import prediction_set_saliency, prediction_store
 from config.exceptions import ApplicationError, Conflict, NotFound
 from datasets.models import BackgroundJob, Frame, JobKind, JobStatus, Patient, Video
@@ -209,16 +209,15 @@ def _load(model: ModelVersion, job_id: str) -> tuple[torch.nn.Module, dict[str, 
 
 
 def _class_names(model: ModelVersion, meta: dict[str, Any]) -> dict[int, str]:
-    """Mask value -> label name, for the model's classes the project still has. The classes
-    are the dataset's, index = mask value (0 background): names, or {"id", "name"} rows."""
-    classes = meta.get("classes") or model.config.get("classes") or []
-    known = label_values(project=model.project_id)
-    names: dict[int, str] = {}
-    for i, c in enumerate(classes):
-        value, name = (int(c["id"]), c["name"]) if isinstance(c, dict) else (i, str(c))
-        if value > 0 and name in known:
-            names[value] = name
-    return names or {1: next(iter(known))}
+    """Mask value -> the project's label name now. A model's output channel is the mask value
+    it was trained on (0 background) and a label class keeps its value for good (renaming
+    changes only its name), so channels map to classes by value, never by name."""
+    channels = int(meta["model_config"].num_classes) if "model_config" in meta else 2
+    return {
+        c["value"]: c["name"]
+        for c in label_classes_of(project=model.project_id)
+        if 0 < c["value"] < channels
+    }
 
 
 def read_frame(frame: Frame) -> np.ndarray:

@@ -59,6 +59,10 @@ ANNOTATOR = {
     ("post", "/api/v1/frames/{frame_id}/geometry/"),
     ("post", "/api/v1/frames/{frame_id}/propose/"),
     ("post", "/api/v1/label-classes/"),
+    ("patch", "/api/v1/label-classes/{id}/"),
+    ("delete", "/api/v1/label-classes/{id}/"),
+    ("post", "/api/v1/label-classes/reorder/"),
+    ("post", "/api/v1/frames/{frame_id}/annotation/stroke/"),
     ("post", "/api/v1/video-assignments/"),
 }
 # Routes that can change splits or add frames to a patient: exercised below.
