@@ -182,6 +182,25 @@ class FilmstripQuerySerializer(serializers.Serializer):
     radius = serializers.IntegerField(required=False, min_value=0, max_value=50, default=8)
 
 
+class StrokeSerializer(serializers.Serializer):
+    op = serializers.ChoiceField(choices=["brush", "erase"])
+    stroke = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
+        min_length=1,
+        max_length=5000,
+    )
+    radius = serializers.FloatField(min_value=0.5, max_value=500)
+    # Named like `Field.label`: not shadowed at runtime (see AnnotationWriteSerializer.source).
+    label = serializers.CharField(required=False, max_length=64)  # type: ignore[assignment]
+    # The editor's unsaved shapes, when it has any; else the stroke joins the stored ones.
+    shapes = serializers.JSONField(required=False)
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=["manual", "model", "propagated"], required=False
+    )
+    prediction = serializers.IntegerField(required=False, allow_null=True)
+    edit_seconds = serializers.FloatField(required=False, min_value=0, max_value=3600)
+
+
 class QueueOrderSerializer(serializers.Serializer):
     project = serializers.SlugField()
     queue_order = serializers.ChoiceField(choices=QueueOrder.choices)

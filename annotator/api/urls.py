@@ -24,6 +24,11 @@ urlpatterns = [
         name="frame-annotation-reopen",
     ),
     path(
+        "frames/<int:frame_id>/annotation/stroke/",
+        views.StrokeView.as_view(),
+        name="frame-annotation-stroke",
+    ),
+    path(
         "frames/<int:frame_id>/annotation/revisions/",
         views.RevisionListView.as_view(),
         name="frame-annotation-revisions",

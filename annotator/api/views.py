@@ -160,6 +160,40 @@ class ReopenView(APIView):
         return annotation_response(annotation, frame.pk)
 
 
+class StrokeView(APIView):
+    """A brush or eraser stroke merged into the annotation and saved in one request (If-Match),
+    so the editor sends a stroke once, not again with its next autosave."""
+
+    @extend_schema(
+        request=s.StrokeSerializer,
+        responses={200: s.AnnotationSerializer, 409: dict, 412: dict, 428: dict},
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
+    )
+    def post(self, request: Request, frame_id: int) -> Response:
+        frame = access.frame_for(request.user, frame_id, need=Capability.ANNOTATE)
+        version = expected_version(request)
+        data = s.StrokeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            annotation = annotation_services.annotation_stroke(
+                frame=frame,
+                user=access.signed_in(request),
+                expected_version=version,
+                op=v["op"],
+                stroke=v["stroke"],
+                radius=v["radius"],
+                label=v.get("label"),
+                shapes=v.get("shapes"),
+                source=v.get("source"),
+                prediction_id=v.get("prediction"),
+                edit_seconds=v.get("edit_seconds"),
+            )
+        except annotation_services.StaleAnnotation as exc:
+            return stale_response(exc, frame.pk)
+        return annotation_response(annotation, frame.pk)
+
+
 class RevisionListView(APIView):
     @extend_schema(responses={200: s.RevisionSerializer(many=True)})
     def get(self, request: Request, frame_id: int) -> Response:

@@ -92,6 +92,45 @@ def shapes_edit(
     )
 
 
+def annotation_stroke(
+    *,
+    frame: Frame,
+    user: User,
+    expected_version: int,
+    op: str,
+    stroke: list[list[float]],
+    radius: float,
+    label: str | None = None,
+    shapes: Any = None,
+    source: str | None = None,
+    prediction_id: int | None = None,
+    edit_seconds: float | None = None,
+) -> Annotation:
+    """One brush or eraser stroke merged into the frame's annotation and saved, in one request:
+    into `shapes` (the editor's unsaved shapes) when given, else into the stored shapes at
+    `expected_version`. The editor sends the stroke once, never again with its autosave."""
+    if op not in ("brush", "erase"):
+        raise ApplicationError(f"Unknown stroke {op!r}: use brush or erase.")
+    if shapes is None:
+        stored = Annotation.objects.filter(frame=frame).first()
+        have = stored.version if stored is not None else 0
+        if have != expected_version:
+            raise StaleAnnotation(stored)
+        shapes = stored.shapes if stored is not None else []
+    merged = shapes_edit(
+        frame=frame, op=op, shapes=shapes, stroke=stroke, radius=radius, label=label
+    )
+    return annotation_save(
+        frame=frame,
+        user=user,
+        expected_version=expected_version,
+        shapes=merged,
+        source=source,
+        prediction_id=prediction_id,
+        edit_seconds=edit_seconds,
+    )
+
+
 def _prediction_and_iou(
     *, frame: Frame, shapes: list[dict[str, Any]] | None, prediction_id: int | None
 ) -> tuple[Prediction | None, float | None]:

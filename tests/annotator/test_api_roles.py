@@ -111,6 +111,14 @@ CASES = [
         if_match='"2"',
     ),
     Case(
+        "stroke",
+        "post",
+        lambda w: f"/api/v1/frames/{w.frames[0].pk}/annotation/stroke/",
+        {"op": "brush", "stroke": [[10, 10]], "radius": 3},
+        ANNOTATE,
+        if_match='"0"',
+    ),
+    Case(
         "filmstrip",
         "get",
         lambda w: f"/api/v1/videos/{w.video.pk}/filmstrip/?around={w.frames[1].pk}",

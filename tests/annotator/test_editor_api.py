@@ -187,3 +187,50 @@ def test_filmstrip_is_scoped_and_says_what_is_missing(roles_world: RolesWorld) -
     assert r.status_code == 400
     assert "around=ID" in str(r.data)
     assert filmstrip(roles_world, video.pk, around=1, radius=99).status_code == 400
+
+
+def stroke(
+    w: RolesWorld, frame_id: int, version: int | None, role: str = "annotator", **body: Any
+) -> Any:
+    headers = {} if version is None else {"HTTP_IF_MATCH": f'"{version}"'}
+    body = {"op": "brush", "stroke": [[30, 20], [34, 20]], "radius": 4, **body}
+    return w.client(role).post(url(frame_id, "stroke/"), body, format="json", **headers)
+
+
+def test_a_brush_stroke_is_merged_and_saved_in_one_request(roles_world: RolesWorld) -> None:
+    frame = roles_world.frames[0]
+    assert stroke(roles_world, frame.pk, None).status_code == 428
+    first = stroke(roles_world, frame.pk, 0, label="facial_nerve", edit_seconds=3)
+    assert first.status_code == 200, first.data
+    assert first["ETag"] == '"1"'
+    assert len(first.data["shapes"][0]["polygons"]) == 1
+    assert (first.data["status"], first.data["edit_seconds"]) == ("in_progress", 3.0)
+    # Into the stored shapes when the editor has nothing unsaved: a second, separate blob.
+    second = stroke(roles_world, frame.pk, 1, stroke=[[10, 10]])
+    assert len(second.data["shapes"][0]["polygons"]) == 2
+    # Into the editor's unsaved shapes when it sends them.
+    third = stroke(roles_world, frame.pk, 2, stroke=[[50, 40]], shapes=square(5, 5, 10))
+    assert len(third.data["shapes"][0]["polygons"]) == 2
+    assert third.data["version"] == 3
+    # The eraser cuts; erasing everything leaves an empty frame, not a "not visible" one.
+    gone = stroke(roles_world, frame.pk, 3, op="erase", stroke=[[30, 25]], radius=40)
+    assert (gone.data["shapes"], gone.data["not_visible"]) == ([], False)
+    kinds = AnnotationRevision.objects.filter(annotation__frame=frame).values_list(
+        "kind", flat=True
+    )
+    assert list(kinds) == ["save"] * 4
+
+
+def test_a_stroke_on_a_stale_or_approved_annotation_is_refused(roles_world: RolesWorld) -> None:
+    frame = roles_world.frames[0]
+    stroke(roles_world, frame.pk, 0)
+    stale = stroke(roles_world, frame.pk, 0)
+    assert stale.status_code == 412
+    assert stale.data["current"]["version"] == 1
+    assert stroke(roles_world, frame.pk, 1, role="ml_staff").status_code == 403
+    approved(roles_world, index=1)
+    refused = stroke(roles_world, roles_world.frames[1].pk, 2)
+    assert refused.status_code == 409
+    assert "read-only" in refused.data["detail"]
+    bad = stroke(roles_world, frame.pk, 1, op="repair")
+    assert bad.status_code == 400

@@ -8,17 +8,6 @@ function versionOf(etag, fallback) {
   return m ? Number(m[1]) : fallback;
 }
 
-async function allPages(url) {
-  let next = url;
-  const out = [];
-  while (next) {
-    const page = await json("GET", next);
-    out.push(...page.results);
-    next = page.next;
-  }
-  return out;
-}
-
 export const api = {
   async annotation(frameId) {
     const r = await request("GET", `/api/v1/frames/${frameId}/annotation/`);
@@ -48,8 +37,16 @@ export const api = {
   propose: (frameId, mode) => json("POST", `/api/v1/frames/${frameId}/propose/`, { json: { mode } }),
   geometry: (frameId, body) => json("POST", `/api/v1/frames/${frameId}/geometry/`, { json: body }),
   labels: (project) => json("GET", `/api/v1/label-classes/?project=${encodeURIComponent(project)}`),
-  frames: (videoId) => allPages(`/api/v1/frames/?video=${videoId}&limit=1000`),
-  annotationsOfVideo: (videoId) => allPages(`/api/v1/annotations/?video=${videoId}&limit=1000`),
+  // The editor's window on a video: {around: frame id} or {at_ms}, and a radius.
+  filmstrip(videoId, params) {
+    const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
+    return json("GET", `/api/v1/videos/${videoId}/filmstrip/?${query}`);
+  },
+  // A brush or eraser stroke merged into the annotation and saved -> {status, data, version}.
+  async stroke(frameId, version, body) {
+    const r = await request("POST", `/api/v1/frames/${frameId}/annotation/stroke/`, { json: body, ifMatch: version });
+    return { status: r.status, data: r.data, version: versionOf(r.etag, null) };
+  },
   // A POST: it claims the frame it answers.
   async queueNext(project, skip) {
     const url = `/api/v1/queue/next/?project=${encodeURIComponent(project)}&skip=${skip}`;

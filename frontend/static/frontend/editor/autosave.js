@@ -72,14 +72,57 @@ export class Autosave {
       return false;
     }
     if (res.status === 200) {
-      this.version = res.version ?? res.data.version;
-      this.savedRevision = revision;
-      this.activity.consume(counted);
-      this.onSaved(res.data);
+      this._saved(res, revision, counted);
       if (this.model.revision !== revision) this.changed();
       else this.setState("saved");
       return true;
     }
+    return this._refused(res);
+  }
+
+  _saved(res, revision, counted) {
+    this.version = res.version ?? res.data.version;
+    this.savedRevision = revision;
+    this.activity.consume(counted);
+    this.onSaved(res.data);
+  }
+
+  // A brush or eraser stroke, merged and saved by the server in one request (after any save
+  // under way); the model then takes the server's shapes as saved, so autosave sends nothing.
+  // The editor's own shapes go along only when it has unsaved changes.
+  async stroke(body, name) {
+    clearTimeout(this.timer);
+    while (this.inflight) await this.inflight;
+    if (this.state === "conflict") return false;
+    const frameId = this.frameId;
+    const counted = this.activity.ms;
+    const full = { ...body, source: this.model.source, prediction: this.model.predictionId };
+    full.edit_seconds = editSeconds(counted);
+    if (this.model.revision !== this.savedRevision) full.shapes = this.model.toShapes();
+    this.setState("saving");
+    this.inflight = api.stroke(frameId, this.version, full).then(
+      (res) => {
+        if (frameId !== this.frameId) return false; // the editor moved on meanwhile
+        if (res.status !== 200) return this._refused(res);
+        this.model.replaceAll(name, res.data.shapes, { notVisible: res.data.not_visible });
+        this._saved(res, this.model.revision, counted);
+        clearTimeout(this.timer);
+        this.setState("saved");
+        return true;
+      },
+      () => {
+        this.setState("error", "Network error: the stroke was not saved; draw it again.");
+        return false;
+      },
+    );
+    try {
+      return await this.inflight;
+    } finally {
+      this.inflight = null;
+    }
+  }
+
+  _refused(res) {
     if (res.status === 412) {
       this.setState("conflict", res.data.detail);
       this.onConflict(res.data.current);

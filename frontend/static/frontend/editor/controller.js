@@ -53,6 +53,7 @@ export class Controller {
     this.drag = null;
     this.brushRadius = 12;
     this.brushPoints = null;
+    this.pending = []; // strokes sent to the server, drawn until its answer replaces them
     this.spaceDown = false;
     this.prediction = null;
     this.theirs = null;
@@ -88,6 +89,7 @@ export class Controller {
       prediction: this.prediction,
       theirs: this.theirs,
       draft: this.draft,
+      pending: this.pending,
       cursor: this.draft.length ? this.cursor : null,
       brush,
     };

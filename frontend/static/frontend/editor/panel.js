@@ -3,10 +3,11 @@
 // those; panel-controller.js wires the panel's buttons). Labels, comments and model names are
 // written with textContent only (never as HTML). The *Text functions are pure (unit-tested).
 
-import { filmstripWindow } from "./navigation.js";
+import { positionText } from "./navigation.js";
 
 const $ = (id) => document.getElementById(id);
 const TOAST_MS = 3500;
+const THUMB_HEIGHT = 52;
 const SAVE_TEXT = {
   saved: "All changes saved",
   unsaved: "Unsaved changes",
@@ -243,22 +244,46 @@ export class PanelView {
     $("ed-help").close();
   }
 
-  // `annotations`: Map frame id -> annotation; `onPick(frameId)` on a thumbnail's click.
-  showFilmstrip(frames, annotations, currentId, onPick) {
-    const items = filmstripWindow(frames, currentId).map((f) => thumbnail(f, annotations.get(f.id), currentId, onPick));
+  // The frame shown: the breadcrumb's index, position and "excluded", the tab's title.
+  showFrame(meta, strip, patientCode) {
+    $("ed-frame-index").textContent = String(meta.index);
+    $("ed-position").textContent = strip ? positionText(strip) : "—";
+    $("ed-excluded").hidden = !meta.excluded;
+    document.title = `Frame ${meta.index} · ${patientCode} · NerveMark`;
+  }
+
+  clearPrediction() {
+    $("ed-accept").disabled = true;
+    $("ed-model").hidden = true;
+    $("ed-prediction-info").textContent = "";
+    this.root.querySelector("input[name='ed-overlay'][value='none']").checked = true;
+    this.overlayStatus("", "");
+  }
+
+  // The window of the video around the frame; `onPick(frameId)` on a thumbnail's click.
+  showFilmstrip(strip, currentId, onPick) {
+    const items = strip.frames.map((f) => thumbnail(f, currentId, onPick));
     $("ed-filmstrip").replaceChildren(...items);
+  }
+
+  // The frame's annotation status changed (saved, submitted, reviewed): its thumbnail's colour.
+  showThumbStatus(frameId, status) {
+    const item = $("ed-filmstrip").querySelector(`[data-frame="${frameId}"]`);
+    if (!item) return;
+    item.className = item.className.replace(/status-\S+/, `status-${status || "none"}`);
   }
 }
 
-function thumbnail(f, a, currentId, onPick) {
+function thumbnail(f, currentId, onPick) {
   const item = document.createElement("button");
   item.type = "button";
-  item.className = `ed-thumb status-${a ? a.status : "none"}${f.id === currentId ? " current" : ""}`;
-  item.title = `frame ${f.index}${a ? ` · ${a.status}` : ""}`;
+  item.className = `ed-thumb status-${f.status || "none"}${f.id === currentId ? " current" : ""}`;
+  item.title = `frame ${f.index}${f.status ? ` · ${f.status}` : ""}${f.excluded ? " · excluded" : ""}`;
   item.dataset.frame = String(f.id);
   const thumb = document.createElement("img");
-  thumb.loading = "lazy";
   thumb.alt = "";
+  thumb.height = THUMB_HEIGHT;
+  thumb.width = Math.round((THUMB_HEIGHT * f.width) / f.height) || THUMB_HEIGHT;
   thumb.src = f.thumb_url;
   const label = document.createElement("span");
   label.textContent = String(f.index);

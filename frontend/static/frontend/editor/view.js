@@ -68,6 +68,24 @@ export class View {
     this.autoFit = false;
   }
 
+  // Another frame's decoded <img> on the stage (frame to frame without a reload); the view is
+  // kept unless the size changed or it was fitted. -> the <img> it replaced.
+  setImage(img, width, height) {
+    const old = this.img;
+    img.id = old.id;
+    img.className = old.className;
+    img.alt = old.alt;
+    img.draggable = false;
+    old.replaceWith(img);
+    this.img = img;
+    const resized = width !== this.width || height !== this.height;
+    this.width = width;
+    this.height = height;
+    if (resized || this.autoFit) this.fit();
+    else this.setView(this.viewport);
+    return old;
+  }
+
   // The image point (ix, iy) to the middle of the stage, at the same zoom (the minimap).
   centreOn(ix, iy) {
     const { scale } = this.viewport;
@@ -118,6 +136,7 @@ export class View {
       this._polygons(scene.polygons, { color: scene.colorOf, fill: this.opacity, px, selected: scene.selected });
       const sel = scene.polygons.find((p) => p.id === scene.selected);
       if (sel && !scene.locked?.has(sel.id)) this._handles(sel, scene.selectedVertex, px);
+      for (const stroke of scene.pending || []) this._pendingStroke(stroke, scene.colorOf(stroke.label));
       if (this.layers.names) this._names(scene.polygons, scene.colorOf, dpr);
       ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * x, dpr * y);
     }
@@ -221,6 +240,24 @@ export class View {
     ctx.stroke();
     ctx.fillStyle = "#ffffff";
     for (const p of points) ctx.fillRect(p[0] - 2 * px, p[1] - 2 * px, 4 * px, 4 * px);
+  }
+
+  // A stroke the server is merging: the brush's area in its label's colour as the fill will look,
+  // or the eraser's cut out of the overlay, until the merged shapes arrive.
+  _pendingStroke({ points, radius, erase }, color) {
+    const ctx = this.ctx;
+    ctx.save();
+    ctx.globalCompositeOperation = erase ? "destination-out" : "source-over";
+    ctx.globalAlpha = erase ? 1 : Math.max(this.opacity, 0.2);
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 2 * radius;
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    ctx.beginPath();
+    ctx.moveTo(points[0][0], points[0][1]);
+    for (const p of points) ctx.lineTo(p[0], p[1]);
+    ctx.stroke();
+    ctx.restore();
   }
 
   _brush({ points, radius, erase, cursor }, px) {

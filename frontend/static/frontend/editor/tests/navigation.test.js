@@ -1,39 +1,42 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { filmstripWindow, neighbourFrame, visibleFrames } from "../navigation.js";
+import { positionText, prefetchTargets, stepFrom } from "../navigation.js";
 
-const frames = Array.from({ length: 30 }, (_, i) => ({ id: 100 + i, index: i * 2, excluded: i % 5 === 4 }));
+// A window around frame 110 as the server answers it (frame 109 excluded, so left out).
+const ids = [102, 103, 104, 105, 106, 107, 108, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119];
+const strip = {
+  current: { id: 110 },
+  prev: 108,
+  next: 111,
+  position: 40,
+  count: 1000,
+  frames: ids.map((id) => ({ id, index: id - 100 })),
+};
 
-test("visibleFrames skips excluded frames except the current one", () => {
-  const shown = visibleFrames(frames, 104);
-  assert.equal(shown.length, 25);
-  assert.ok(shown.some((f) => f.id === 104));
-  assert.ok(!shown.some((f) => f.id === 109));
+test("stepFrom walks the window from the frame being opened, then asks the server's prev/next", () => {
+  assert.equal(stepFrom(strip, 110, 1), 111);
+  assert.equal(stepFrom(strip, 110, -1), 108); // 109 is excluded
+  assert.equal(stepFrom(strip, 111, 1), 112); // D pressed again while 111 loads
+  assert.equal(stepFrom(strip, 119, 1), undefined); // beyond the window: not known here
+  assert.equal(stepFrom({ ...strip, frames: [{ id: 110 }] }, 110, 1), 111);
+  assert.equal(stepFrom({ current: { id: 5 }, prev: null, next: null, frames: [{ id: 5 }] }, 5, -1), undefined);
+  assert.equal(stepFrom(null, 5, 1), undefined);
 });
 
-test("neighbourFrame is the nearest frame before or after the index, undefined at the ends", () => {
-  const shown = visibleFrames(frames, 104);
-  assert.equal(neighbourFrame(shown, 8, 1), 105);
-  assert.equal(neighbourFrame(shown, 8, -1), 103);
-  assert.equal(neighbourFrame(shown, 20, 1), 111); // 110 (index 20) is the current one; 109 excluded
-  assert.equal(neighbourFrame(shown, 16, 1), 110);
-  assert.equal(neighbourFrame(shown, 0, -1), undefined);
-  assert.equal(neighbourFrame(shown, 58, 1), undefined);
-  assert.equal(neighbourFrame([], 4, 1), undefined);
+test("prefetchTargets: three ahead, then one behind", () => {
+  assert.deepEqual(
+    prefetchTargets(strip, 110).map((f) => f.id),
+    [111, 112, 113, 108],
+  );
+  assert.deepEqual(
+    prefetchTargets(strip, 119).map((f) => f.id),
+    [118],
+  );
+  assert.deepEqual(prefetchTargets(strip, 999), []);
 });
 
-test("filmstripWindow shows up to 8 frames either side of the current one", () => {
-  assert.deepEqual(
-    filmstripWindow(frames, 115).map((f) => f.id),
-    Array.from({ length: 17 }, (_, i) => 107 + i),
-  );
-  assert.deepEqual(
-    filmstripWindow(frames, 101).map((f) => f.id),
-    Array.from({ length: 10 }, (_, i) => 100 + i),
-  );
-  assert.equal(filmstripWindow(frames, 129).length, 9);
-  // An unknown current frame: the window starts at the first frame.
-  assert.equal(filmstripWindow(frames, 999)[0].id, 100);
-  assert.equal(filmstripWindow(frames, 999, 2).length, 3);
+test("positionText", () => {
+  assert.equal(positionText(strip), "41 of 1,000");
+  assert.equal(positionText(null), "");
 });
