@@ -80,7 +80,6 @@ function assemble({ model, labels, navigator }) {
     onState: (state, message) => panel.saveState(state, message),
     onSaved: (a) => {
       commands.showAnnotation(a);
-      panel.showThumbStatus(a.frame, a.status);
       navigator.statusChanged(a.frame, a.status);
     },
     onConflict: (current) => commands.conflict(current),

@@ -88,8 +88,10 @@ function wireNavigation(commands, panel) {
   onClick("ed-prev", () => commands.prev());
   onClick("ed-next", () => commands.next());
   onClick("ed-queue-next", () => commands.queueNext());
+  // After a jump the keys (A, D, ...) work again: the stage takes the keyboard back.
   $("ed-jump").addEventListener("submit", (e) => {
     e.preventDefault();
+    $("ed-stage").focus();
     commands.jumpTo(panel.jumpTime);
   });
 }

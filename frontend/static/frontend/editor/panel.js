@@ -271,15 +271,22 @@ export class PanelView {
     const item = $("ed-filmstrip").querySelector(`[data-frame="${frameId}"]`);
     if (!item) return;
     item.className = item.className.replace(/status-\S+/, `status-${status || "none"}`);
+    item.title = thumbTitle({ index: item.dataset.index, status, excluded: item.dataset.excluded === "1" });
   }
+}
+
+export function thumbTitle({ index, status, excluded }) {
+  return `frame ${index}${status ? ` · ${status}` : ""}${excluded ? " · excluded" : ""}`;
 }
 
 function thumbnail(f, currentId, onPick) {
   const item = document.createElement("button");
   item.type = "button";
   item.className = `ed-thumb status-${f.status || "none"}${f.id === currentId ? " current" : ""}`;
-  item.title = `frame ${f.index}${f.status ? ` · ${f.status}` : ""}${f.excluded ? " · excluded" : ""}`;
+  item.title = thumbTitle(f);
   item.dataset.frame = String(f.id);
+  item.dataset.index = String(f.index);
+  item.dataset.excluded = f.excluded ? "1" : "0";
   const thumb = document.createElement("img");
   thumb.alt = "";
   thumb.height = THUMB_HEIGHT;

@@ -24,6 +24,7 @@ export class ReviewCommands {
   showAnnotation(a) {
     this.annotation = a;
     this.panel.showAnnotation(a);
+    if (a.frame) this.panel.showThumbStatus(a.frame, a.status); // the filmstrip's colour
     this.mode = editMode(a, this.cfg);
     this.controller.readOnly = !this.mode.editable;
     if (!this.mode.editable) {
