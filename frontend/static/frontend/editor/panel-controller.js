@@ -16,8 +16,9 @@ function wireToolbar({ model, view, controller }) {
   for (const b of document.querySelectorAll("button[data-tool]")) {
     b.addEventListener("click", () => controller.setTool(b.dataset.tool));
   }
+  // The label of new shapes; also the selected polygon's, unless it is locked.
   $("ed-label").addEventListener("change", (e) => {
-    if (model.selected != null) model.setLabel(model.selected, e.target.value);
+    if (model.selected != null && !model.locked.has(model.selected)) model.setLabel(model.selected, e.target.value);
   });
   $("ed-brush").addEventListener("input", (e) => {
     controller.brushRadius = Number(e.target.value);
