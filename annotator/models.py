@@ -22,6 +22,7 @@ class LabelClass(models.Model):
     hidden = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name_plural = "label classes"
         ordering = ["project", "position", "value"]
         constraints = [
             models.UniqueConstraint(fields=["project", "name"], name="labelclass_unique_name"),

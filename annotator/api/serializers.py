@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from annotator.models import Annotation, AnnotationRevision, LabelClass, Prediction
+from annotator.models import Annotation, AnnotationRevision, Prediction
 from datasets.models import QueueOrder
 
 
@@ -204,20 +204,6 @@ class StrokeSerializer(serializers.Serializer):
 class QueueOrderSerializer(serializers.Serializer):
     project = serializers.SlugField()
     queue_order = serializers.ChoiceField(choices=QueueOrder.choices)
-
-
-class LabelClassSerializer(serializers.ModelSerializer):
-    project = serializers.CharField(source="project.slug", read_only=True)
-
-    class Meta:
-        model = LabelClass
-        fields = ["id", "project", "name", "value", "color"]
-
-
-class LabelClassCreateSerializer(serializers.Serializer):
-    project = serializers.SlugField()
-    name = serializers.RegexField(r"^[A-Za-z0-9_][A-Za-z0-9_ .-]{0,63}$")
-    color = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False, default="#56ccf2")
 
 
 class AssignmentSerializer(serializers.Serializer):

@@ -188,6 +188,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AnnotationStatusEnum": "annotator.models.AnnotationStatus",
         "AnnotationSourceEnum": "annotator.models.AnnotationSource",
+        # What a client may say it saved from (the annotation write and stroke bodies).
+        "SavedFromEnum": [("manual", "manual"), ("model", "model"), ("propagated", "propagated")],
         "JobStatusEnum": "datasets.models.JobStatus",
         "VideoStatusEnum": "datasets.models.VideoStatus",
         "UploadStatusEnum": "datasets.models.UploadStatus",

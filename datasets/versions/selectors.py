@@ -11,7 +11,7 @@ from annotator.models import Annotation, AnnotationStatus
 from annotator.selectors import label_classes_of
 from datasets import access
 from datasets.access import Capability
-from datasets.models import Frame, Patient, Project, Split, Video
+from datasets.models import Frame, Patient, Project, Split, Video, VideoStatus
 from datasets.users import RequestUser
 from datasets.versions.core.shapes import label_areas
 from datasets.versions.core.splitting import PatientLoad
@@ -77,8 +77,9 @@ def patient_loads(*, project: Project) -> list[PatientLoad]:
 
 def split_overview(*, project: Project) -> dict[str, Any]:
     """Every patient with its counts and nerve pixel share, and totals per split."""
-    videos = dict(
+    videos = dict(  # usable recordings: a failed import is not one of the patient's videos
         Video.objects.filter(project=project)
+        .exclude(status=VideoStatus.FAILED)
         .values("patient_id")
         .annotate(n=Count("id"))
         .values_list("patient_id", "n")

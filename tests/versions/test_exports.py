@@ -269,3 +269,22 @@ def test_renamed_classes_keep_every_exported_pixel_of_old_and_new_versions(
         assert np.array_equal(cv2.imread(str(root / "masks" / f"{key}.png"), -1), mask), key
     names = [c["name"] for c in json.loads((root / "classes.json").read_text())["classes"]]
     assert names == ["background", "artery", "facial_nerve"]  # value 1 is now called artery
+
+
+def test_a_failed_export_says_why_in_a_sentence_without_traceback_or_path(
+    version: DatasetVersion, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datasets.versions.services import exports
+
+    def broken(**kwargs: object) -> int:
+        raise RuntimeError("cannot read /srv/nervemark/var/media/frames/1/0000001.jpg")
+
+    monkeypatch.setattr(exports, "export_write", broken)
+    export = export_request(version=version, fmt="coco", by=version.created_by)
+    with pytest.raises(RuntimeError):
+        export_run(export_id=str(export.id), job_id=str(export.job_id))
+    export.job.refresh_from_db()
+    assert export.job.status == JobStatus.FAILED
+    assert export.job.error.startswith("The export stopped on an unexpected error (RuntimeError)")
+    assert "Traceback" not in export.job.error
+    assert "/srv/" not in export.job.error

@@ -165,3 +165,15 @@ def test_evaluated_marker_ignores_non_test_patients(
     patients_mark_test_evaluated(project=roles_world.project, by=None)
     assert Patient.objects.get(pk=splits.patients["train"].pk).test_evaluated_at is None
     assert Patient.objects.get(pk=splits.patients["test"].pk).test_evaluated_at <= timezone.now()
+
+
+def test_a_failed_import_is_not_counted_among_a_patients_videos(roles_world: RolesWorld) -> None:
+    from tests.factories import make_video
+
+    patient = roles_world.patient  # one ready video already
+    failed = make_video(roles_world.project, patient)
+    failed.status, failed.error = "failed", "Not a readable video file."
+    failed.save(update_fields=["status", "error"])
+    body = roles_world.client("data_manager").get("/api/v1/projects/alpha/splits/").json()
+    row = next(p for p in body["patients"] if p["code"] == patient.code)
+    assert row["videos"] == 1

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import logging
 import tempfile
-import traceback
 from pathlib import Path
 
 from django.db import transaction
@@ -20,6 +21,8 @@ from datasets.versions.services.export_writer import (
     export_filename,
     export_write,
 )
+
+log = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -87,5 +90,18 @@ def export_run(*, export_id: str, job_id: str) -> None:
     except ExportCancelled:
         return
     except Exception as exc:
-        job_services.job_fail(job_id=job_id, error=f"{exc}\n{traceback.format_exc()[-4000:]}")
+        # The user reads a sentence; the traceback goes to the worker's log (raised on).
+        log.exception("export %s failed", export.id)
+        job_services.job_fail(job_id=job_id, error=_export_failure(exc))
         raise
+
+
+def _export_failure(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "The export stopped: the server's disk is full. Free space and export again."
+    if isinstance(exc, ApplicationError):
+        return str(exc)
+    return (
+        f"The export stopped on an unexpected error ({type(exc).__name__}); it is in the "
+        "worker's log. Export again, or tell an administrator if it happens again."
+    )
