@@ -25,6 +25,7 @@ from annotator.models import Annotation
 from annotator.services import annotations as annotation_services
 from annotator.services import propagation
 from annotator.services import queue as queue_services
+from annotator.services import review as review_services
 from config.exceptions import ApplicationError, NotFound
 from datasets import access
 from datasets.access import Capability
@@ -123,7 +124,7 @@ class ReviewView(APIView):
         data = s.ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            annotation = annotation_services.annotation_review(
+            annotation = review_services.annotation_review(
                 frame=frame,
                 user=access.signed_in(request),
                 expected_version=version,
@@ -149,7 +150,7 @@ class ReopenView(APIView):
         data = s.ReopenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            annotation = annotation_services.annotation_reopen(
+            annotation = review_services.annotation_reopen(
                 frame=frame,
                 user=access.signed_in(request),
                 expected_version=version,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from rest_framework import status as http
 
@@ -154,7 +154,8 @@ def _prediction_and_iou(
     return prediction, round(iou, 6)
 
 
-def _revision(annotation: Annotation, *, kind: str, by: User, comment: str = "") -> None:
+def revision_create(annotation: Annotation, *, kind: str, by: User, comment: str = "") -> None:
+    """The immutable copy of `annotation` at its current version (saves, reviews, reopens)."""
     AnnotationRevision.objects.create(
         annotation=annotation,
         version=annotation.version,
@@ -232,7 +233,7 @@ def annotation_save(
             annotation = _update(
                 frame=frame, user=user, expected_version=expected_version, changes=changes
             )
-        _revision(annotation, kind=RevisionKind.SAVE, by=user)
+        revision_create(annotation, kind=RevisionKind.SAVE, by=user)
         audit_record(
             user=user,
             action="annotation.save",
@@ -286,7 +287,7 @@ def _update(
     *, frame: Frame, user: User, expected_version: int, changes: dict[str, Any]
 ) -> Annotation:
     """One conditional UPDATE. An approved annotation is never changed by a save, not even by
-    a data manager: it is reopened first (annotation_reopen), an explicit, audited step, so a
+    a data manager: it is reopened first (review.annotation_reopen), an explicit, audited step, so a
     later freeze never takes unreviewed shapes for approved ones."""
     rows = Annotation.objects.filter(frame=frame, version=expected_version).exclude(
         status=AnnotationStatus.APPROVED
@@ -311,89 +312,3 @@ def approved_text(*, user: User, frame: Frame) -> str:
         "This frame's annotation is approved, so it is read-only. A data manager can reopen "
         "it if it needs changes."
     )
-
-
-def annotation_review(
-    *,
-    frame: Frame,
-    user: User,
-    expected_version: int,
-    approve: bool,
-    comment: str = "",
-) -> Annotation:
-    """Approve or reject (with a comment) a submitted annotation at `expected_version`."""
-    comment = comment.strip()
-    if not approve and not comment:
-        raise ApplicationError("Say what to fix: a rejection needs a comment.")
-    now = timezone.now()
-    new_status = AnnotationStatus.APPROVED if approve else AnnotationStatus.REJECTED
-    with transaction.atomic():
-        updated = Annotation.objects.filter(
-            Q(frame=frame, version=expected_version, status=AnnotationStatus.SUBMITTED)
-        ).update(
-            version=F("version") + 1,
-            status=new_status,
-            review_comment=comment,
-            reviewed_by=user,
-            reviewed_at=now,
-            updated_by=user,
-            updated_at=now,
-        )
-        current = Annotation.objects.filter(frame=frame).first()
-        if current is None:
-            raise ApplicationError("This frame has no annotation to review.", code="not_annotated")
-        if updated != 1:
-            if current.version != expected_version:
-                raise StaleAnnotation(current)
-            raise Conflict(
-                f"Only submitted annotations can be reviewed; this one is {current.status}.",
-                code="not_submitted",
-            )
-        _revision(current, kind=RevisionKind.REVIEW, by=user, comment=comment)
-        audit_record(
-            user=user,
-            action="annotation.review",
-            obj=current,
-            project=frame.video.project,
-            detail={"frame": frame.pk, "decision": new_status, "version": current.version},
-        )
-    return current
-
-
-def annotation_reopen(
-    *, frame: Frame, user: User, expected_version: int, comment: str = ""
-) -> Annotation:
-    """A data manager reopens an approved annotation at `expected_version` so that it can be
-    changed: its status goes back to `submitted` (it awaits review again; whoever reopened it
-    can edit it and approve it, or reject it to its annotator with a comment). Audited, with a
-    revision of kind `reopen`."""
-    now = timezone.now()
-    with transaction.atomic():
-        updated = Annotation.objects.filter(
-            frame=frame, version=expected_version, status=AnnotationStatus.APPROVED
-        ).update(
-            version=F("version") + 1,
-            status=AnnotationStatus.SUBMITTED,
-            updated_by=user,
-            updated_at=now,
-        )
-        current = Annotation.objects.filter(frame=frame).first()
-        if current is None:
-            raise ApplicationError("This frame has no annotation to reopen.", code="not_annotated")
-        if updated != 1:
-            if current.version != expected_version:
-                raise StaleAnnotation(current)
-            raise Conflict(
-                f"Only approved annotations are reopened; this one is {current.status}: "
-                "edit it as it is.",
-                code="not_approved",
-            )
-        _revision(current, kind=RevisionKind.REOPEN, by=user, comment=comment.strip())
-        audit_record(
-            user=user,
-            action="annotation.reopen",
-            obj=current,
-            project=frame.video.project,
-            detail={"frame": frame.pk, "version": current.version, "status": current.status},
-        )
-    return current

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from annotator.models import Annotation, AnnotationRevision
-from annotator.services.annotations import annotation_review, annotation_save
+from annotator.services.annotations import annotation_save
+from annotator.services.review import annotation_review
 from tests.e2e.test_editor import (
     api_annotation,
     click_image,

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from annotator.models import Annotation
-from annotator.services.annotations import annotation_review, annotation_save
+from annotator.services.annotations import annotation_save
+from annotator.services.review import annotation_review
 from tests.e2e.test_editor import click_image, open_editor, shapes, wait_saved, wait_until
 from tests.e2e.test_editor import login as log_in
 from tests.e2e.test_editor import studio as studio  # the fixture

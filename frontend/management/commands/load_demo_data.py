@@ -22,7 +22,8 @@ from tqdm import tqdm
 
 from annotator.geometry import mask_to_shapes
 from annotator.models import Annotation
-from annotator.services.annotations import annotation_review, annotation_save
+from annotator.services.annotations import annotation_save
+from annotator.services.review import annotation_review
 from datasets.models import Frame, Patient, Project
 from datasets.services import videos as video_services
 from datasets.services.patients import patient_create
