@@ -33,3 +33,11 @@ def connect() -> None:
     signals.user_logged_in.connect(_logged_in, dispatch_uid="nervemark_audit_login")
     signals.user_logged_out.connect(_logged_out, dispatch_uid="nervemark_audit_logout")
     signals.user_login_failed.connect(_login_failed, dispatch_uid="nervemark_audit_login_failed")
+    _connect_login_limits()
+
+
+def _connect_login_limits() -> None:
+    """Count failed sign-ins towards the lockout (datasets.services.login_limits)."""
+    from datasets.services import login_limits
+
+    login_limits.connect()

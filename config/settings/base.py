@@ -117,6 +117,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The lockout backend first: it refuses a locked username or address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "datasets.services.login_limits.LoginLimitBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -163,6 +168,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Per client address (anonymous) and per user; 429 with Retry-After. A rate of None: off.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "datasets.services.login_limits.AnonThrottle",
+        "datasets.services.login_limits.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("NERVEMARK_API_ANON_RATE", default="60/min"),
+        "user": env("NERVEMARK_API_USER_RATE", default="2000/min"),
+    },
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -240,6 +254,29 @@ NERVEMARK_GPUS_PER_JOB = env.int("NERVEMARK_GPUS_PER_JOB", default=1)
 # Seconds between writes of progress to the job row (cancel is checked every step).
 NERVEMARK_TRAIN_PROGRESS_S = env.float("NERVEMARK_TRAIN_PROGRESS_S", default=2.0)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# --- cache: failed sign-in counters and API throttles ------------------------------------------
+# Every web process must see the same counts: Redis when the broker is Redis (docker-compose)
+# or NERVEMARK_CACHE_URL names a cache; else files under var/cache (the embedded server's two
+# gunicorn workers share them). Never `cache.clear()` here: on the broker's Redis database that
+# would also empty the Celery queue.
+_CACHE_URL = env("NERVEMARK_CACHE_URL", default="") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+CACHES = {
+    "default": (
+        {**env.cache_url_config(_CACHE_URL), "KEY_PREFIX": "nervemark"}
+        if _CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    )
+}
+# Sign-in lockout (datasets.services.login_limits): this many failures for one username, or
+# from one client address across usernames (0: no limit), lock it for the cool-off.
+NERVEMARK_LOGIN_FAILURE_LIMIT = env.int("NERVEMARK_LOGIN_FAILURE_LIMIT", default=10)
+NERVEMARK_LOGIN_IP_FAILURE_LIMIT = env.int("NERVEMARK_LOGIN_IP_FAILURE_LIMIT", default=50)
+NERVEMARK_LOGIN_COOLOFF_S = env.int("NERVEMARK_LOGIN_COOLOFF_S", default=15 * 60)
 
 LOGGING = {
     "version": 1,
