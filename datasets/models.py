@@ -299,3 +299,13 @@ class UploadSession(models.Model):
     @property
     def chunk_count(self) -> int:
         return -(-self.size_bytes // self.chunk_size)
+
+
+class ApiTokenUse(models.Model):
+    """When an API token last authenticated a request (written at most once a minute)."""
+
+    token = models.OneToOneField("authtoken.Token", on_delete=models.CASCADE, related_name="use")
+    last_used_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"API token last used {self.last_used_at:%Y-%m-%d %H:%M}"

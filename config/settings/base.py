@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "frontend.middleware.PatientDataCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -164,7 +165,7 @@ CONTENT_SECURITY_POLICY = env(
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous request then gets 401 with `WWW-Authenticate: Token`.
-        "rest_framework.authentication.TokenAuthentication",
+        "datasets.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -177,6 +178,7 @@ REST_FRAMEWORK = {
         "anon": env("NERVEMARK_API_ANON_RATE", default="60/min"),
         "user": env("NERVEMARK_API_USER_RATE", default="2000/min"),
     },
+    "NUM_PROXIES": 0,  # the address is the peer's, as in the audit: X-Forwarded-For is not trusted
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -253,7 +255,10 @@ NERVEMARK_TORCH_THREADS = env.int("NERVEMARK_TORCH_THREADS", default=0)
 NERVEMARK_GPUS_PER_JOB = env.int("NERVEMARK_GPUS_PER_JOB", default=1)
 # Seconds between writes of progress to the job row (cancel is checked every step).
 NERVEMARK_TRAIN_PROGRESS_S = env.float("NERVEMARK_TRAIN_PROGRESS_S", default=2.0)
+# API tokens older than this many days are refused (0: tokens never expire).
+NERVEMARK_TOKEN_TTL_DAYS = env.int("NERVEMARK_TOKEN_TTL_DAYS", default=0)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
 # --- cache: failed sign-in counters and API throttles ------------------------------------------
 # Every web process must see the same counts: Redis when the broker is Redis (docker-compose)
 # or NERVEMARK_CACHE_URL names a cache; else files under var/cache (the embedded server's two

@@ -1,4 +1,7 @@
-"""Print an API token for a user (`Authorization: Token <key>`), creating it if needed."""
+"""Print an API token for a user (`Authorization: Token <key>`), creating it if needed.
+
+The key is the only line on stdout (scripts capture it); when and how recently the existing
+token was used goes to stderr."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rest_framework.authtoken.models import Token
 
+from datasets.models import ApiTokenUse
 from datasets.services.audit import audit_record
 
 
@@ -28,4 +32,12 @@ class Command(BaseCommand):
         token, created = Token.objects.get_or_create(user=user)
         if created:
             audit_record(user=user, action="auth.token_create")
+        else:
+            self.stderr.write(_usage(token))
         self.stdout.write(token.key)
+
+
+def _usage(token: Token) -> str:
+    use = ApiTokenUse.objects.filter(token=token).first()
+    last = f"{use.last_used_at:%Y-%m-%d %H:%M} UTC" if use else "never"
+    return f"Token created {token.created:%Y-%m-%d %H:%M} UTC; last used: {last}."
