@@ -15,7 +15,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from datasets.models import ApiTokenUse, AuditEvent, Role
-from tests.factories import PASSWORD, make_frames, make_member, make_project, make_video
+from tests.factories import PASSWORD, make_frames, make_member, make_project, make_user, make_video
 
 NEW_PASSWORD = "a-new-long-passphrase-42"
 
@@ -51,6 +51,18 @@ def test_set_password_and_save_revokes_the_old_token(manager: Any) -> None:
     api, _ = token_client(manager)
     manager.set_password(NEW_PASSWORD)
     manager.save()
+    assert api.get("/api/v1/me/").status_code == 401
+
+
+def test_admin_setting_a_password_revokes_the_old_token(manager: Any) -> None:
+    api, _ = token_client(manager)
+    admin = Client()
+    admin.force_login(make_user("boss", staff=True, is_superuser=True))
+    changed = admin.post(
+        f"/admin/auth/user/{manager.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+    )
+    assert changed.status_code == 302
     assert api.get("/api/v1/me/").status_code == 401
 
 
