@@ -14,6 +14,7 @@ pixels. Django-free: exports, metrics and mlbackend may import this module.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -29,6 +30,13 @@ Shapes = list[dict[str, Any]]
 
 MAX_VERTICES_PER_POLYGON = 10_000
 MAX_POLYGONS = 500
+MAX_TOTAL_VERTICES = 100_000  # per request, all polygons together
+# Repair (make_valid) costs about the square of the places where a ring crosses itself: 600
+# crossings take 0.1 s, 57,000 (a 500-vertex random star) 80 s. Counted before repairing, over
+# the whole request; above the bound the shapes are refused (code "too_complex").
+MAX_CROSSINGS = 1_000
+MAX_CROSSING_CANDIDATES = 500_000  # edge pairs with overlapping boxes examined at most
+GEOMETRY_SECONDS = 2.0  # checked between polygons: one request's geometry work stops after this
 MIN_AREA = 0.5  # px^2; repaired fragments smaller than this are dropped
 DECIMALS = 2
 DEFAULT_LABEL_VALUES: dict[str, int] = {"facial_nerve": 1}
@@ -37,9 +45,25 @@ DEFAULT_LABEL_VALUES: dict[str, int] = {"facial_nerve": 1}
 class GeometryError(ValueError):
     """Shapes that cannot be saved; `problems` lists each reason for the user."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], *, code: str = "invalid_geometry") -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+        self.code = code
+
+
+class _Budget:
+    """What one request may still spend on repair: crossings and seconds."""
+
+    def __init__(self, crossings: int = MAX_CROSSINGS, seconds: float = GEOMETRY_SECONDS) -> None:
+        self.crossings = crossings
+        self.deadline = time.monotonic() + seconds
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise GeometryError(
+                ["the shapes take too long to check; simplify them or save fewer polygons"],
+                code="too_complex",
+            )
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -101,7 +125,43 @@ def _rings_of(poly: Polygon) -> PolygonRings:
     return [ring(poly.exterior.coords), *[ring(h.coords) for h in poly.interiors]]
 
 
-def _polygon(raw: Any, where: str, width: int, height: int, repair: bool) -> list[PolygonRings]:
+def _edge_crossings(rings: list[Ring], cap: int) -> int:
+    """How many pairs of non-adjacent edges of `rings` touch or cross, counted up to just past
+    `cap` (then the count stops: it is only compared with the cap). Raises GeometryError when
+    even counting would take too long (too many edge pairs with overlapping boxes)."""
+    starts = [np.asarray(r, dtype=np.float64) for r in rings]
+    a = np.concatenate(starts)
+    b = np.concatenate([np.roll(r, -1, axis=0) for r in starts])
+    size = np.concatenate([np.full(len(r), len(r)) for r in starts])
+    ring_id = np.concatenate([np.full(len(r), i) for i, r in enumerate(starts)])
+    local = np.concatenate([np.arange(len(r)) for r in starts])
+    edges = shapely.linestrings(np.stack([a, b], axis=1))
+    tree = shapely.STRtree(edges)
+    found = examined = 0
+    chunk = 32
+    for first in range(0, len(edges), chunk):
+        mine, other = tree.query(edges[first : first + chunk])
+        mine = mine + first
+        later = other > mine
+        mine, other = mine[later], other[later]
+        examined += len(mine)
+        if examined > MAX_CROSSING_CANDIDATES:
+            raise GeometryError(
+                ["a polygon has too many overlapping edges to repair; simplify it"],
+                code="too_complex",
+            )
+        step = (local[other] - local[mine]) % size[mine]
+        adjacent = (ring_id[mine] == ring_id[other]) & ((step == 1) | (step == size[mine] - 1))
+        mine, other = mine[~adjacent], other[~adjacent]
+        found += int(np.count_nonzero(shapely.intersects(edges[mine], edges[other])))
+        if found > cap:
+            break
+    return found
+
+
+def _polygon(
+    raw: Any, where: str, width: int, height: int, repair: bool, budget: _Budget | None = None
+) -> list[PolygonRings]:
     if not isinstance(raw, list) or not raw:
         raise GeometryError([f"{where}: a polygon is a non-empty list of rings (outer, holes...)"])
     rings = [
@@ -119,7 +179,38 @@ def _polygon(raw: Any, where: str, width: int, height: int, repair: bool) -> lis
     if not repair:
         reason = shapely.is_valid_reason(poly) if not poly.is_valid else "it has no area"
         raise GeometryError([f"{where} is not a simple polygon: {reason}"])
+    budget = budget or _Budget()
+    crossings = _edge_crossings(rings, budget.crossings)
+    if crossings > budget.crossings:
+        raise GeometryError(
+            [
+                f"{where} crosses itself in more places than can be repaired "
+                f"(the limit is {MAX_CROSSINGS} crossings in all); draw it again more simply"
+            ],
+            code="too_complex",
+        )
+    budget.crossings -= crossings
     return [_rings_of(p) for p in _repair(poly)]
+
+
+def _check_counts(raw: list[Any]) -> None:
+    """Refuse too many polygons or vertices before any per-point work, from list lengths only."""
+    polygons = [
+        p
+        for item in raw
+        if isinstance(item, dict) and isinstance(item.get("polygons"), list)
+        for p in item["polygons"]
+    ]
+    if len(polygons) > MAX_POLYGONS:
+        raise GeometryError(
+            [f"{len(polygons)} polygons, more than the limit of {MAX_POLYGONS}"], code="too_complex"
+        )
+    total = sum(len(r) for p in polygons if isinstance(p, list) for r in p if isinstance(r, list))
+    if total > MAX_TOTAL_VERTICES:
+        raise GeometryError(
+            [f"{total} vertices in all, more than the limit of {MAX_TOTAL_VERTICES}"],
+            code="too_complex",
+        )
 
 
 def shapes_validate(
@@ -137,6 +228,8 @@ def shapes_validate(
     known = list(labels)
     if not isinstance(raw, list):
         raise GeometryError(["shapes must be a list of {label, polygons}"])
+    _check_counts(raw)
+    budget = _Budget()
     by_label: dict[str, list[PolygonRings]] = {}
     problems: list[str] = []
     for i, item in enumerate(raw):
@@ -148,11 +241,14 @@ def shapes_validate(
             problems.append(f"shape {i + 1}: unknown label {str(label)[:64]!r}")
             continue
         for j, poly in enumerate(item["polygons"]):
+            budget.check_time()
             try:
                 by_label.setdefault(label, []).extend(
-                    _polygon(poly, f"{label} polygon {j + 1}", width, height, repair)
+                    _polygon(poly, f"{label} polygon {j + 1}", width, height, repair, budget)
                 )
             except GeometryError as exc:
+                if exc.code == "too_complex":
+                    raise
                 problems.extend(exc.problems)
     if problems:
         raise GeometryError(problems)

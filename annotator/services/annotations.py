@@ -57,7 +57,7 @@ def validated_shapes(*, frame: Frame, shapes: Any, repair: bool = False) -> list
     except geometry.GeometryError as exc:
         raise ApplicationError(
             f"The shapes cannot be saved: {exc}",
-            code="invalid_geometry",
+            code=exc.code,
             extra={"problems": exc.problems},
         ) from exc
 
