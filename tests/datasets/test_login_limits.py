@@ -140,6 +140,8 @@ def test_api_throttle_answers_429_with_retry_after(db: Any) -> None:
         anonymous = APIClient(REMOTE_ADDR="10.3.3.3")
         codes = [anonymous.get("/api/schema/").status_code for _ in range(3)]
         assert codes == [200, 200, 429]
+        spoofed = anonymous.get("/api/schema/", HTTP_X_FORWARDED_FOR="10.8.8.8")
+        assert spoofed.status_code == 429  # a forged X-Forwarded-For is not a new address
         assert APIClient(REMOTE_ADDR="10.3.3.4").get("/api/schema/").status_code == 200
 
 
