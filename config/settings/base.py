@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "frontend.middleware.PatientDataCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -164,7 +165,7 @@ CONTENT_SECURITY_POLICY = env(
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous request then gets 401 with `WWW-Authenticate: Token`.
-        "rest_framework.authentication.TokenAuthentication",
+        "datasets.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -254,6 +255,8 @@ NERVEMARK_TORCH_THREADS = env.int("NERVEMARK_TORCH_THREADS", default=0)
 NERVEMARK_GPUS_PER_JOB = env.int("NERVEMARK_GPUS_PER_JOB", default=1)
 # Seconds between writes of progress to the job row (cancel is checked every step).
 NERVEMARK_TRAIN_PROGRESS_S = env.float("NERVEMARK_TRAIN_PROGRESS_S", default=2.0)
+# API tokens older than this many days are refused (0: tokens never expire).
+NERVEMARK_TOKEN_TTL_DAYS = env.int("NERVEMARK_TOKEN_TTL_DAYS", default=0)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- cache: failed sign-in counters and API throttles ------------------------------------------
