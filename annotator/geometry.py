@@ -125,14 +125,19 @@ def _rings_of(poly: Polygon) -> PolygonRings:
     return [ring(poly.exterior.coords), *[ring(h.coords) for h in poly.interiors]]
 
 
-def _edge_crossings(rings: list[Ring], cap: int) -> int:
+def _edge_crossings(rings: list[Ring], cap: int, *, closed: bool = True) -> int:
     """How many pairs of non-adjacent edges of `rings` touch or cross, counted up to just past
     `cap` (then the count stops: it is only compared with the cap). Raises GeometryError when
-    even counting would take too long (too many edge pairs with overlapping boxes)."""
-    starts = [np.asarray(r, dtype=np.float64) for r in rings]
-    a = np.concatenate(starts)
-    b = np.concatenate([np.roll(r, -1, axis=0) for r in starts])
-    size = np.concatenate([np.full(len(r), len(r)) for r in starts])
+    even counting would take too long (too many edge pairs with overlapping boxes). With
+    `closed=False` each ring is an open line (a brush stroke): no edge from its end to its start."""
+    points = [np.asarray(r, dtype=np.float64) for r in rings]
+    if closed:
+        starts, ends = points, [np.roll(r, -1, axis=0) for r in points]
+    else:
+        starts, ends = [r[:-1] for r in points], [r[1:] for r in points]
+    a, b = np.concatenate(starts), np.concatenate(ends)
+    # Edges `step` apart in one ring are adjacent at step 1 and, closed, at step size - 1.
+    size = np.concatenate([np.full(len(r), len(r) if closed else len(r) + 1) for r in starts])
     ring_id = np.concatenate([np.full(len(r), i) for i, r in enumerate(starts)])
     local = np.concatenate([np.arange(len(r)) for r in starts])
     edges = shapely.linestrings(np.stack([a, b], axis=1))
@@ -545,8 +550,19 @@ def shapes_brush(
     height: int,
     labels: Iterable[str],
 ) -> Shapes:
-    """Add a round brush stroke to `label`'s area, or (erase) cut it from every label."""
+    """Add a round brush stroke to `label`'s area, or (erase) cut it from every label.
+
+    A stroke that crosses itself more than MAX_CROSSINGS times is refused (too_complex): the
+    buffer of a scribble of long segments costs about the square of its crossings (1,000 random
+    points of radius 500: 13 s)."""
     pts = [(float(x), float(y)) for x, y in stroke]
+    pts = [p for i, p in enumerate(pts) if i == 0 or p != pts[i - 1]]
+    line_pts = [list(p) for p in pts]
+    if len(pts) >= 4 and _edge_crossings([line_pts], MAX_CROSSINGS, closed=False) > MAX_CROSSINGS:
+        raise GeometryError(
+            [f"the stroke crosses itself more than {MAX_CROSSINGS} times; draw shorter strokes"],
+            code="too_complex",
+        )
     line = Point(pts[0]) if len(set(pts)) == 1 else LineString(pts)
     stamp = line.buffer(radius, quad_segs=8).intersection(shapely.box(0, 0, width, height))
     geoms: dict[str, BaseGeometry] = dict(shapes_to_geometries(shapes))

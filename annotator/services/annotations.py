@@ -80,16 +80,21 @@ def shapes_edit(
     label = label or labels[0]
     if stroke is None or radius is None or label not in labels:
         raise ApplicationError("A brush stroke needs stroke points, a radius and a label.")
-    return geometry.shapes_brush(
-        shapes,
-        label=label,
-        stroke=stroke,
-        radius=radius,
-        erase=op == "erase",
-        width=frame.width,
-        height=frame.height,
-        labels=labels,
-    )
+    try:
+        return geometry.shapes_brush(
+            shapes,
+            label=label,
+            stroke=stroke,
+            radius=radius,
+            erase=op == "erase",
+            width=frame.width,
+            height=frame.height,
+            labels=labels,
+        )
+    except geometry.GeometryError as exc:
+        raise ApplicationError(
+            f"The stroke cannot be applied: {exc}", code=exc.code, extra={"problems": exc.problems}
+        ) from exc
 
 
 def annotation_stroke(

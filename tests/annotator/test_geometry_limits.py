@@ -124,3 +124,28 @@ def test_geometry_brush_with_a_star_in_the_shapes_answers_400(roles_world: Roles
     )
     assert r.status_code == 400
     assert r.data["code"] == "too_complex"
+
+
+def test_brush_stroke_of_random_points_is_refused_and_a_smooth_one_is_drawn(
+    roles_world: RolesWorld,
+) -> None:
+    frame, c = roles_world.frames[0], roles_world.client("annotator")
+    scribble = {"op": "brush", "shapes": [], "stroke": star(1000), "radius": 500}
+    r = c.post(f"/api/v1/frames/{frame.pk}/geometry/", scribble, format="json")
+    assert r.status_code == 400
+    assert r.data["code"] == "too_complex"
+    assert "stroke crosses itself" in r.data["detail"]
+    line = [[1 + i * 0.01, 10 + (i % 2) * 0.5] for i in range(5000)]  # one dense smooth zigzag
+    r = c.post(
+        f"/api/v1/frames/{frame.pk}/geometry/",
+        {"op": "brush", "shapes": [], "stroke": line, "radius": 2},
+        format="json",
+    )
+    assert r.status_code == 200, r.data
+    assert len(r.data["shapes"][0]["polygons"]) == 1
+
+
+def test_edge_crossings_of_an_open_stroke_has_no_closing_edge() -> None:
+    zigzag = [[float(i), float(i % 2)] for i in range(100)]
+    assert g._edge_crossings([zigzag], cap=1000, closed=False) == 0
+    assert g._edge_crossings([zigzag], cap=1000) > 50  # closed, the way back crosses each tooth
