@@ -139,6 +139,10 @@ def cases() -> list[tuple[str, Callable[[], g.Shapes]]]:
             lambda: brush(circle, zigzag_stroke(5000), erase=False),
         ),
         (
+            "brush: 5,000-point jitter stroke (0.01 px steps, 0.5 px zigzag), r=2",
+            lambda: brush(circle, [[1 + i * 0.01, 10 + i % 2 * 0.5] for i in range(5000)], False),
+        ),
+        (
             "erase: 5,000-point spiral stroke, r=500, on 500 x 200 vertices",
             lambda: brush(many, spiral_stroke(5000), erase=True),
         ),
