@@ -54,9 +54,9 @@ class GeometryError(ValueError):
 class _Budget:
     """What one request may still spend on repair: crossings and seconds."""
 
-    def __init__(self, crossings: int = MAX_CROSSINGS, seconds: float = GEOMETRY_SECONDS) -> None:
-        self.crossings = crossings
-        self.deadline = time.monotonic() + seconds
+    def __init__(self) -> None:
+        self.crossings = MAX_CROSSINGS
+        self.deadline = time.monotonic() + GEOMETRY_SECONDS
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:

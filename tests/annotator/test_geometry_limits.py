@@ -149,3 +149,12 @@ def test_edge_crossings_of_an_open_stroke_has_no_closing_edge() -> None:
     zigzag = [[float(i), float(i % 2)] for i in range(100)]
     assert g._edge_crossings([zigzag], cap=1000, closed=False) == 0
     assert g._edge_crossings([zigzag], cap=1000) > 50  # closed, the way back crosses each tooth
+
+
+def test_geometry_work_past_the_time_ceiling_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    ok = [{"label": "facial_nerve", "polygons": [[[[1, 1], [9, 1], [9, 9]]]]}]
+    assert validate(ok)
+    monkeypatch.setattr(g, "GEOMETRY_SECONDS", -1.0)
+    with pytest.raises(g.GeometryError, match="too long") as exc:
+        validate(ok)
+    assert exc.value.code == "too_complex"
