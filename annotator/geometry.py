@@ -325,7 +325,8 @@ def shapes_within_limits(
 ) -> Any:
     """Machine-made shapes fitted to the limits a person's save has, before validation: each
     polygon over `max_vertices` is simplified (Douglas-Peucker on each ring, tolerance doubling
-    from 0.25 px) until it fits, and beyond `max_polygons` only the largest polygons stay.
+    from 0.25 px) until it fits, and beyond `max_polygons` polygons or MAX_TOTAL_VERTICES
+    vertices in all only the largest polygons stay.
     Anything not shaped like shapes is returned as it is, for validation to refuse."""
     if not isinstance(raw, list) or not all(
         isinstance(s, dict) and isinstance(s.get("polygons"), list) for s in raw
@@ -354,8 +355,14 @@ def shapes_within_limits(
                 area = 0.5 * abs(float(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))))
                 sized.append((area, si, len(polygons) - 1))
         out.append({**shape, "polygons": polygons})
-    if len(sized) > max_polygons:
-        keep = {(si, pi) for _, si, pi in sorted(sized, reverse=True)[:max_polygons]}
+    counts = {(si, pi): sum(len(r) for r in out[si]["polygons"][pi]) for _, si, pi in sized}
+    total, kept_n = 0, 0
+    for _, si, pi in sorted(sized, reverse=True):  # largest first, within both limits
+        if kept_n == max_polygons or total + counts[(si, pi)] > MAX_TOTAL_VERTICES:
+            break
+        total, kept_n = total + counts[(si, pi)], kept_n + 1
+    if kept_n < len(sized):
+        keep = {(si, pi) for _, si, pi in sorted(sized, reverse=True)[:kept_n]}
         for si, shape in enumerate(out):
             shape["polygons"] = [p for pi, p in enumerate(shape["polygons"]) if (si, pi) in keep]
     return [s for s in out if s["polygons"]]

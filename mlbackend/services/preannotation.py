@@ -276,16 +276,16 @@ def _preannotate(job: BackgroundJob, model: ModelVersion) -> dict[str, Any]:
             try:
                 batch.append((frame, read_frame(frame)))
             except ValueError as exc:
-                result["failed"] += 1
-                if len(result["failures"]) < MAX_LISTED_FAILURES:
-                    result["failures"].append(
-                        {"frame": frame.pk, "reason": f"Frame {frame.index}: {exc}."}
-                    )
+                _failed(result, frame, f"{exc}.")
         for same_size in _by_size(batch):
             images = np.stack([image for _, image in same_size])
             probs = predict(network, images, input_size=input_size, batch_size=forward)
             for (frame, _), p in zip(same_size, probs, strict=True):
-                _store(frame, model, p, names)
+                try:
+                    _store(frame, model, p, names)
+                except ApplicationError as exc:  # e.g. a draft too tangled to repair
+                    _failed(result, frame, str(exc))
+                    continue
                 result["predicted"] += 1
         done = min(start + BATCH, total)
         message = f"{done} of {total} frames"
@@ -295,6 +295,13 @@ def _preannotate(job: BackgroundJob, model: ModelVersion) -> dict[str, Any]:
     result["frames_per_second"] = round(result["predicted"] / seconds, 3) if seconds > 0 else None
     result["device"] = device
     return result
+
+
+def _failed(result: dict[str, Any], frame: Frame, reason: str) -> None:
+    """Count a frame that got no draft, and list why (the first MAX_LISTED_FAILURES)."""
+    result["failed"] += 1
+    if len(result["failures"]) < MAX_LISTED_FAILURES:
+        result["failures"].append({"frame": frame.pk, "reason": f"Frame {frame.index}: {reason}"})
 
 
 def _by_size(batch: list[tuple[Frame, np.ndarray]]) -> list[list[tuple[Frame, np.ndarray]]]:

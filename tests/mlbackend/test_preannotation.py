@@ -299,3 +299,27 @@ def test_fullgrad_is_computed_once_per_prediction_kept_and_served(
     assert roles_world.client("outsider").get(url).status_code == 404
     assert roles_world.client("outsider").get(state["url"]).status_code == 404
     assert BackgroundJob.objects.filter(kind=JobKind.SALIENCY).count() == 1
+
+
+@pytest.mark.slow
+def test_a_draft_too_tangled_to_repair_fails_that_frame_alone(
+    roles_world: RolesWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = trained_model(roles_world)
+    rng = np.random.default_rng(0)
+    star = (rng.random((2000, 2)) * [63, 47]).round(2).tolist()  # thousands of self-crossings
+    real_trace = preannotation.mask_to_shapes
+    calls: list[int] = []
+
+    def tangled_first(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            return [{"label": "facial_nerve", "polygons": [[star]]}]
+        return real_trace(*args, **kwargs)
+
+    monkeypatch.setattr(preannotation, "mask_to_shapes", tangled_first)
+    job = run_preannotation(preannotation.preannotate_start(model=model, by=None))
+    assert job.status == "succeeded", job.error
+    assert (job.result["predicted"], job.result["failed"]) == (3, 1)
+    assert "crossing" in job.result["failures"][0]["reason"]
+    assert Prediction.objects.count() == 3
