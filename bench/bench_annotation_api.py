@@ -38,22 +38,27 @@ def polygon(n: int, cx: float, cy: float, r: float, wobble: float) -> list[list[
     ]
 
 
-def setup_database(var_dir: Path, frames: int) -> tuple[str, list[int]]:
-    """Migrate a fresh SQLite database and create a user, token, project, video and frames."""
+def fresh_django(var_dir: Path) -> None:
+    """Django on a fresh, migrated SQLite database under `var_dir` (the embedded default)."""
     os.environ["NERVEMARK_VAR_DIR"] = str(var_dir)
     os.environ.pop("DATABASE_URL", None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
     sys.path.insert(0, str(ROOT))
     import django
+    from django.core.management import call_command
 
     django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def setup_database(var_dir: Path, frames: int) -> tuple[str, list[int]]:
+    """Migrate a fresh SQLite database and create a user, token, project, video and frames."""
+    fresh_django(var_dir)
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from rest_framework.authtoken.models import Token
 
     from datasets.models import Frame, Membership, Patient, Project, Video
 
-    call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user("bench")  # token auth only: no password
     project = Project.objects.create(slug="bench", name="Bench")
     Membership.objects.create(user=user, project=project, role="annotator")
@@ -78,7 +83,7 @@ def setup_database(var_dir: Path, frames: int) -> tuple[str, list[int]]:
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 SERVERS = {
@@ -126,7 +131,7 @@ def start_server(var_dir: Path, port: int, server: str) -> subprocess.Popen:
         except OSError:
             time.sleep(0.2)
     proc.kill()
-    raise RuntimeError("runserver did not start")
+    raise RuntimeError(f"{server} did not start")
 
 
 class Client:

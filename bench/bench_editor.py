@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +28,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_annotation_api import free_port, fresh_django, pct, start_server  # noqa: E402
+
 CHROMIUM = os.environ.get("NERVEMARK_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "bench-editor-pass-1"  # noqa: S105  (a throw-away user in a throw-away database)
 DISTINCT_IMAGES = 24
@@ -99,21 +100,13 @@ def _model_version(project: Any) -> Any:
 def setup_database(var_dir: Path, frames: int) -> list[int]:
     """A fresh SQLite database: an annotator, one video of `frames` 1920x1080 frames, every 4th
     annotated (a 60-vertex polygon), frame 0 with a 2,000-vertex one and a prediction."""
-    os.environ["NERVEMARK_VAR_DIR"] = str(var_dir)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    fresh_django(var_dir)
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
 
     from annotator.services.annotations import annotation_save
     from annotator.services.predictions import prediction_store
     from datasets.models import Frame, Membership, Patient, Project, Video
 
-    call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user("bench", password=PASSWORD)
     project = Project.objects.create(slug="bench", name="Bench")
     Membership.objects.create(user=user, project=project, role="annotator")
@@ -147,44 +140,6 @@ def setup_database(var_dir: Path, frames: int) -> list[int]:
         confidence=0.91,
     )
     return [f.pk for f in rows]
-
-
-def start_server(var_dir: Path, port: int) -> subprocess.Popen:
-    """gunicorn as `manage.py serve` starts it (2 workers x 4 threads)."""
-    env = {
-        **os.environ,
-        "NERVEMARK_VAR_DIR": str(var_dir),
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-    }
-    env.pop("DATABASE_URL", None)
-    args = ["-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--threads", "4"]
-    proc = subprocess.Popen(
-        [sys.executable, *args, "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("gunicorn did not start")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
 # --- in the browser ---------------------------------------------------------------------------
@@ -414,7 +369,7 @@ def main() -> None:
         ids = setup_database(var_dir, a.frames)
         print(f"set up {a.frames} frames in {time.monotonic() - t0:.0f} s", file=sys.stderr)
         port = free_port()
-        server = start_server(var_dir, port)
+        server = start_server(var_dir, port, "gunicorn")  # as `manage.py serve` runs it
         try:
             result = measure(f"http://127.0.0.1:{port}", ids, a.steps, a.visits)
         finally:

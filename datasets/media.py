@@ -21,10 +21,8 @@ from django.http.response import HttpResponseBase
 from django.utils.http import http_date
 
 
-def file_response(
-    name: str, *, max_age: int = 0, download_name: str | None = None
-) -> HttpResponseBase:
-    """`max_age` is no longer honoured (every file revalidates); kept so callers still work."""
+def file_response(name: str, *, download_name: str | None = None) -> HttpResponseBase:
+    """The stored file `name` for a caller already checked; every answer revalidates."""
     if not name or not default_storage.exists(name):
         raise Http404("File not found.")
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"

@@ -222,7 +222,7 @@ class PredictionMapView(APIView):
     def get(self, request: Request, pk: int, kind: str) -> HttpResponseBase:
         prediction = selectors.prediction_for(user=request.user, pk=pk)
         name = prediction.probability if kind == "probability" else prediction.saliency
-        return file_response(name, max_age=3600)
+        return file_response(name)
 
 
 class ProposeView(APIView):

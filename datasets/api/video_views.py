@@ -80,7 +80,7 @@ class VideoViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.Retrie
         audit_record(
             user=request.user, action="video.view", obj=video, ip_address=client_ip(request)
         )
-        return file_response(video.file.name, max_age=0)
+        return file_response(video.file.name)
 
 
 class FrameViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):

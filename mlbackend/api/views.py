@@ -111,7 +111,7 @@ class ModelWeightsView(APIView):
             model=model, by=access.signed_in(request), ip=client_ip(request)
         )
         filename = f"{model.project.slug}-model-{model.number}-{model.arch}.safetensors"
-        return file_response(name, max_age=0, download_name=filename)
+        return file_response(name, download_name=filename)
 
 
 class ModelEvaluationsView(APIView):

@@ -21,9 +21,7 @@ from datasets.versions.models import DatasetVersion, DatasetVersionItem
 from datasets.versions.services.splits import patients_mark_test_evaluated
 from mlbackend.evaluation.report import evaluate_frames, jsonable
 from mlbackend.models import ModelEvaluation, ModelVersion
-from mlbackend.nn.serialization import load_model
 from mlbackend.services import workspace
-from mlbackend.training.loop import resolve_device
 
 POOLED = (
     "miou_bg",
@@ -103,7 +101,7 @@ def evaluation_run(*, evaluation_id: int, job_id: str) -> bool:
 
 
 def _evaluate(evaluation: ModelEvaluation, job_id: str, root: Path) -> dict[str, Any]:
-    from mlbackend.services.registry import model_weights_local
+    from mlbackend.services.registry import model_load
 
     workspace.use_threads()
 
@@ -118,9 +116,7 @@ def _evaluate(evaluation: ModelEvaluation, job_id: str, root: Path) -> dict[str,
     data = workspace.dataset_materialise(
         version=evaluation.dataset_version, root=root, progress=export_progress
     )
-    weights = model_weights_local(model=evaluation.model, folder=root)
-    device = resolve_device("auto")
-    network, meta = load_model(weights, device)  # safetensors only: nothing is unpickled
+    network, meta, device = model_load(model=evaluation.model, folder=root)
     manifest = read_manifest(data)
     if not job_services.job_progress(job_id=job_id, progress=0.35, message="predicting"):
         raise EvaluationCancelled
@@ -132,7 +128,7 @@ def _evaluate(evaluation: ModelEvaluation, job_id: str, root: Path) -> dict[str,
         batch_size=8,
     )
     report.pop("confusion_matrix", None)
-    return {**jsonable(report), "device": str(device), "split": "test"}
+    return {**jsonable(report), "device": device, "split": "test"}
 
 
 @transaction.atomic

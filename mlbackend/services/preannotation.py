@@ -35,9 +35,7 @@ from mlbackend.inference.predict import predict
 from mlbackend.inference.saliency import fullgrad
 from mlbackend.inference.scores import frame_scores
 from mlbackend.models import ModelVersion
-from mlbackend.nn.serialization import load_model
 from mlbackend.services import workspace
-from mlbackend.training.loop import resolve_device
 
 log = logging.getLogger(__name__)
 
@@ -199,13 +197,10 @@ def preannotate_run(*, job_id: str) -> bool:
 
 
 def _load(model: ModelVersion, job_id: str) -> tuple[torch.nn.Module, dict[str, Any], str]:
-    from mlbackend.services.registry import model_weights_local
+    from mlbackend.services.registry import model_load
 
     workspace.use_threads()
-    weights = model_weights_local(model=model, folder=workspace.job_dir(job_id))
-    device = resolve_device("auto")
-    network, meta = load_model(weights, device)  # safetensors only: nothing is unpickled
-    return network, meta, str(device)
+    return model_load(model=model, folder=workspace.job_dir(job_id))
 
 
 def _class_names(model: ModelVersion, meta: dict[str, Any]) -> dict[int, str]:

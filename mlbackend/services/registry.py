@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from torch import nn
 
 from config.exceptions import ApplicationError
 from datasets.models import Project
@@ -24,8 +25,9 @@ from mlbackend.evaluation.report import jsonable
 from mlbackend.models import ModelVersion, TrainingJob
 from mlbackend.nn.config import ModelConfig
 from mlbackend.nn.registry import build_model
+from mlbackend.nn.serialization import load_model
 from mlbackend.services import workspace
-from mlbackend.training.loop import TrainResult
+from mlbackend.training.loop import TrainResult, resolve_device
 
 
 def _val_metrics(result: TrainResult) -> dict[str, Any]:
@@ -176,6 +178,14 @@ def model_weights_local(*, model: ModelVersion, folder: Path) -> Path:
             "changed or damaged after training and is not loaded."
         )
     return path
+
+
+def model_load(*, model: ModelVersion, folder: Path) -> tuple[nn.Module, dict[str, Any], str]:
+    """The model ready to predict on this worker's device: its checked weights copied into
+    `folder`, loaded from safetensors (nothing is unpickled). Answers (network, meta, device)."""
+    device = resolve_device("auto")
+    network, meta = load_model(model_weights_local(model=model, folder=folder), device)
+    return network, meta, str(device)
 
 
 def model_download_record(*, model: ModelVersion, by: User, ip: str | None) -> str:

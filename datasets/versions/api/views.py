@@ -200,7 +200,7 @@ class ExportDownloadView(APIView):
         name = export_services.export_download(
             export=export, by=access.signed_in(request), ip_address=client_ip(request)
         )
-        return file_response(name, max_age=0, download_name=name.rsplit("/", 1)[-1])
+        return file_response(name, download_name=name.rsplit("/", 1)[-1])
 
 
 class ImportView(APIView):
