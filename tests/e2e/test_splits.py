@@ -215,6 +215,7 @@ def test_the_leakage_panel_merges_one_recording_under_two_patients(
 
     login(page, live_server.url, "dm")
     page.goto(f"{live_server.url}/projects/alpha/splits/")
+    page.locator("#splits[data-ready]").wait_for()
     asked: list[str] = []
     accept = {"now": False}
 

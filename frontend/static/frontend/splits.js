@@ -125,6 +125,7 @@ function mergeButton(from, into) {
   button.addEventListener(
     "click",
     guarded(async () => {
+      if (!overview) await loadOverview(); // the findings can arrive before the overview
       const ids = new Map(overview.patients.map((p) => [p.code, p.id]));
       if (!ids.has(from) || !ids.has(into)) throw new Error("Reload the page: these patients changed.");
       const ok = window.confirm(
@@ -390,4 +391,8 @@ function wire() {
 }
 
 wire();
-refresh().catch(showError);
+refresh()
+  .catch(showError)
+  .finally(() => {
+    $("splits").dataset.ready = "1"; // everything loaded and wired (tests wait for it)
+  });
